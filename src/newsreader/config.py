@@ -1,0 +1,66 @@
+"""User settings from `config.toml` in the config dir; every value has a sensible default."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """The config file cannot be read; the message is one line for the user."""
+
+
+@dataclass(slots=True)
+class Retention:
+    max_age_days: float = 90.0  # articles older than this (by first-seen) are pruned
+    max_count: int = 500  # newest articles kept per feed
+
+    def merged(self, overrides: dict[str, Any]) -> Retention:
+        return Retention(
+            max_age_days=float(overrides.get("max_age_days", self.max_age_days)),
+            max_count=int(overrides.get("max_count", self.max_count)),
+        )
+
+
+@dataclass(slots=True)
+class Settings:
+    concurrency: int = 8  # requests at once
+    per_host: int = 2  # requests at once to one host
+    timeout: float = 30.0  # total deadline per feed, seconds
+    max_body_bytes: int = 15 * 1024 * 1024  # decompressed, counted while streaming
+    parse_timeout: float = 20.0  # per feed, seconds
+    parse_workers: int = 0  # 0: one per core
+    retention: Retention = field(default_factory=Retention)
+    feed_retention: dict[str, dict[str, Any]] = field(default_factory=dict)  # by feed id or url
+
+    def retention_for(self, feed_id: str, url: str = "") -> Retention:
+        override = self.feed_retention.get(feed_id) or self.feed_retention.get(url)
+        return self.retention.merged(override) if override else self.retention
+
+
+_SIMPLE = {f.name for f in fields(Settings)} - {"retention", "feed_retention"}
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read `[refresh]` and `[retention]` from the config file, if there is one."""
+    settings = Settings()
+    if path is None or not path.exists():
+        return settings
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}") from None
+    try:
+        for key, value in data.get("refresh", {}).items():
+            if key in _SIMPLE:
+                default = getattr(settings, key)
+                setattr(settings, key, type(default)(value))
+        retention = dict(data.get("retention", {}))
+        per_feed = retention.pop("feeds", {})
+        settings.retention = settings.retention.merged(retention)
+        settings.feed_retention = {str(k): dict(v) for k, v in per_feed.items()}
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"bad value in config {path}: {exc}") from None
+    return settings

@@ -1,0 +1,207 @@
+"""Plain model objects shared by every layer: feeds, articles, enclosures and tag helpers.
+
+Nothing here does I/O. Times are timezone-aware UTC datetimes in the model and float epoch
+seconds in the stored dicts (fast to load for tens of thousands of articles).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_ts(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+def from_ts(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def short_hash(*parts: str, length: int = 16) -> str:
+    digest = hashlib.sha1("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return digest[:length]
+
+
+def feed_id_for(url: str) -> str:
+    """A feed's id: derived from the URL it was first added with, then never changed."""
+    return short_hash("feed", url, length=12)
+
+
+def article_id_for(feed_id: str, guid: str) -> str:
+    """An article's id, scoped to its feed (the same guid in two feeds is two articles)."""
+    return short_hash(feed_id, guid)
+
+
+def tag_key(tag: str) -> str:
+    """Tags match case-insensitively and ignore surrounding space."""
+    return " ".join(tag.split()).casefold()
+
+
+def merge_tags(*groups: Iterable[str]) -> list[str]:
+    """Union of tag lists, trimmed, deduplicated case-insensitively, first spelling kept."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for group in groups:
+        for raw in group:
+            tag = " ".join(raw.split())
+            key = tag.casefold()
+            if tag and key not in seen:
+                seen.add(key)
+                out.append(tag)
+    return out
+
+
+@dataclass(slots=True)
+class Enclosure:
+    url: str
+    type: str = ""
+    length: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"url": self.url, "type": self.type, "length": self.length}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Enclosure:
+        return cls(url=d.get("url", ""), type=d.get("type", ""), length=int(d.get("length") or 0))
+
+
+@dataclass(slots=True)
+class Feed:
+    id: str
+    url: str
+    title: str = ""
+    link: str = ""
+    tags: list[str] = field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    error_at: datetime | None = None
+    warning: str | None = None
+    last_fetched: datetime | None = None
+    gone: bool = False
+    not_before: datetime | None = None
+    added: datetime = field(default_factory=utcnow)
+    user_title: bool = False  # the title was set by the user; a refresh must not replace it
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.url
+
+    @classmethod
+    def new(cls, url: str, *, title: str = "", tags: Iterable[str] = ()) -> Feed:
+        return cls(
+            id=feed_id_for(url), url=url, title=title, tags=merge_tags(tags), user_title=bool(title)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "link": self.link,
+            "tags": list(self.tags),
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+            "last_status": self.last_status,
+            "last_error": self.last_error,
+            "error_at": to_ts(self.error_at),
+            "warning": self.warning,
+            "last_fetched": to_ts(self.last_fetched),
+            "gone": self.gone,
+            "not_before": to_ts(self.not_before),
+            "added": to_ts(self.added),
+            "user_title": self.user_title,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Feed:
+        return cls(
+            id=d["id"],
+            url=d["url"],
+            title=d.get("title", ""),
+            link=d.get("link", ""),
+            tags=list(d.get("tags", [])),
+            etag=d.get("etag"),
+            last_modified=d.get("last_modified"),
+            last_status=d.get("last_status"),
+            last_error=d.get("last_error"),
+            error_at=from_ts(d.get("error_at")),
+            warning=d.get("warning"),
+            last_fetched=from_ts(d.get("last_fetched")),
+            gone=bool(d.get("gone", False)),
+            not_before=from_ts(d.get("not_before")),
+            added=from_ts(d.get("added")) or EPOCH,
+            user_title=bool(d.get("user_title", False)),
+        )
+
+
+@dataclass(slots=True)
+class Article:
+    id: str
+    feed_id: str
+    guid: str
+    headline: str
+    link: str = ""
+    author: str = ""
+    published: datetime = EPOCH
+    kicker: str = ""
+    lead: str = ""
+    body: str = ""  # Markdown; empty on index-only loads (bodies live in their own shards)
+    tags: list[str] = field(default_factory=list)
+    source: str = ""
+    enclosures: list[Enclosure] = field(default_factory=list)
+    read: bool = False
+    starred: bool = False
+    first_seen: datetime = field(default_factory=utcnow)
+
+    def index_dict(self) -> dict[str, Any]:
+        """Everything but the body and the user's state: what the headline index stores."""
+        return {
+            "id": self.id,
+            "feed_id": self.feed_id,
+            "guid": self.guid,
+            "headline": self.headline,
+            "link": self.link,
+            "author": self.author,
+            "published": self.published.timestamp(),
+            "kicker": self.kicker,
+            "lead": self.lead,
+            "tags": list(self.tags),
+            "source": self.source,
+            "enclosures": [e.to_dict() for e in self.enclosures],
+            "first_seen": self.first_seen.timestamp(),
+        }
+
+    @classmethod
+    def from_index_dict(
+        cls, d: dict[str, Any], *, read: bool = False, starred: bool = False, body: str = ""
+    ) -> Article:
+        return cls(
+            id=d["id"],
+            feed_id=d["feed_id"],
+            guid=d.get("guid", d["id"]),
+            headline=d.get("headline", ""),
+            link=d.get("link", ""),
+            author=d.get("author", ""),
+            published=datetime.fromtimestamp(d.get("published") or 0.0, UTC),
+            kicker=d.get("kicker", ""),
+            lead=d.get("lead", ""),
+            body=body,
+            tags=list(d.get("tags", [])),
+            source=d.get("source", ""),
+            enclosures=[Enclosure.from_dict(e) for e in d.get("enclosures", [])],
+            read=read,
+            starred=starred,
+            first_seen=datetime.fromtimestamp(d.get("first_seen") or 0.0, UTC),
+        )

@@ -1,0 +1,105 @@
+"""The one sanitiser for every string that comes from a feed.
+
+Feed text reaches the terminal: Textual strips only a few C0 controls, so ESC, other C0, C1
+and bidi overrides would reach it raw (FACTS.md). Everything from a feed passes through here
+once, at ingest, before it is stored.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urljoin, urlsplit
+
+# Caps on stored lengths (characters).
+MAX_HEADLINE = 500
+MAX_LINE = 1_000  # kicker, author, source, tag, feed title
+MAX_LEAD = 2_000
+MAX_BODY = 400_000
+MAX_URL = 4_096
+MAX_TAGS = 40
+
+# C0 controls except TAB and LF, DEL, C1 controls; bidi embeddings/overrides/isolates;
+# invisible zero-width characters that only serve to hide or split text (ZWJ/ZWNJ are kept:
+# emoji sequences and Persian/Indic scripts need them); lone surrogates; non-characters.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f"
+    "\u202a-\u202e\u2066-\u2069"
+    "\u200b\u2060\u2061-\u2064\ufeff\ufff9-\ufffb"
+    "\ud800-\udfff\ufffe\uffff]"
+)
+_CR = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+_SPACE_RUN = re.compile(r"[ \t\u00a0]+")
+_WS = re.compile(r"\s+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_TAG = re.compile(r"<[^>]*>")
+_BLOCK_TAG = re.compile(r"<\s*/?\s*(p|br|div|li|h[1-6]|blockquote|tr|ul|ol)\b[^>]*>", re.I)
+_DROP_ELEMENTS = re.compile(r"<(script|style|template|noscript)\b.*?</\1\s*>", re.I | re.S)
+
+SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+OPENABLE_SCHEMES = frozenset({"http", "https"})
+
+
+def clean_text(value: object, limit: int = MAX_BODY) -> str:
+    """Remove control and bidi-override characters, normalise newlines, cap the length."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit * 2:
+        text = text[: limit * 2]  # bound the regex work on absurd inputs first
+    text = _CR.sub("\n", text)
+    text = _UNSAFE.sub("", text)
+    return text[:limit]
+
+
+def clean_line(value: object, limit: int = MAX_LINE) -> str:
+    """One line of plain text: sanitised, whitespace collapsed, capped."""
+    text = clean_text(value, limit * 2)
+    return _WS.sub(" ", text).strip()[:limit]
+
+
+def html_to_text(value: object, limit: int = MAX_LEAD) -> str:
+    """Plain text from an HTML fragment (for headlines and leads): tags out, entities decoded."""
+    raw = value if isinstance(value, str) else ("" if value is None else str(value))
+    raw = raw[: limit * 20]
+    if "<" in raw:
+        raw = _DROP_ELEMENTS.sub(" ", raw)
+        raw = _BLOCK_TAG.sub("\n", raw)
+        raw = _TAG.sub("", raw)
+    if "&" in raw:
+        raw = html.unescape(raw)
+    text = clean_text(raw, limit * 4)
+    lines = [_SPACE_RUN.sub(" ", line).strip() for line in text.split("\n")]
+    text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    return text[:limit]
+
+
+def clean_headline(value: object) -> str:
+    """A headline: plain text on one line (feeds put HTML and entities in titles)."""
+    return clean_line(html_to_text(value, MAX_HEADLINE * 2), MAX_HEADLINE)
+
+
+def url_scheme(url: str) -> str:
+    try:
+        return urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return ""
+
+
+def clean_url(value: object, base: str = "", schemes: frozenset[str] = SAFE_LINK_SCHEMES) -> str:
+    """An absolute URL with an allowed scheme, or "" (javascript:, file:, data: ... dropped)."""
+    url = clean_line(value, MAX_URL)
+    if not url:
+        return ""
+    url = url.replace(" ", "%20")
+    if base:
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return ""
+    return url if url_scheme(url) in schemes else ""
+
+
+def is_openable(url: str) -> bool:
+    """Only http and https links may be handed to a browser."""
+    return url_scheme(url) in OPENABLE_SCHEMES and bool(urlsplit(url).netloc)
