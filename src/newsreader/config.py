@@ -14,8 +14,8 @@ class ConfigError(Exception):
 
 @dataclass(slots=True)
 class Retention:
-    max_age_days: float = 90.0  # articles older than this (by first-seen) are pruned
-    max_count: int = 500  # newest articles kept per feed
+    max_age_days: float = 90.0  # articles published longer ago are pruned (0: never)
+    max_count: int = 500  # newest articles kept per feed (0: no limit)
 
     def merged(self, overrides: dict[str, Any]) -> Retention:
         return Retention(

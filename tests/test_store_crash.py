@@ -1,0 +1,109 @@
+"""SIGKILL a committing process at random moments: every batch is wholly there or wholly absent."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import store_worker as w
+from newsreader.store import MANIFEST, SHARD_DIR, TMP_PREFIX, Store
+
+WORKER = Path(__file__).with_name("store_worker.py")
+KILLS = 32
+SHARD = re.compile(r"(.+)\.(idx|body|state)\.(\d+)\.json")
+
+
+def start(root: Path, k: int) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(WORKER.parent), *sys.path]))
+    proc = subprocess.Popen(
+        [sys.executable, str(WORKER), "crash", str(root), str(k)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if line.strip() != "ready":
+        proc.kill()
+        raise AssertionError(f"worker did not start: {line!r} {proc.stderr.read()!r}")
+    return proc
+
+
+def leftovers(root: Path) -> int:
+    """Temp files and shards newer than the manifest: signs that the kill landed mid-commit."""
+    shards = list((root / SHARD_DIR).iterdir()) if (root / SHARD_DIR).exists() else []
+    names = [p.name for p in [*root.iterdir(), *shards]]
+    temps = sum(n.startswith(TMP_PREFIX) for n in names)
+    gen = w_generation(root)
+    newer = sum(1 for n in names if (m := SHARD.fullmatch(n)) and int(m[3]) > gen)
+    return temps + newer
+
+
+def w_generation(root: Path) -> int:
+    try:
+        return json.loads((root / MANIFEST).read_text())["meta"]["1"]["generation"]
+    except FileNotFoundError:
+        return 0
+
+
+def check(root: Path) -> int:
+    """Open after a kill, check every batch is all-or-nothing; returns the next batch to run."""
+    store = Store(root)
+    assert store.open() == []
+    snap = store.load()
+    bodies: dict[str, str] = {}
+    for fid in snap.feeds:
+        bodies.update(store.load_bodies(fid))
+    k = 0
+    while all(w.crash_id(k, j) in snap.articles for j in range(w.PER_BATCH)):
+        for j in range(w.PER_BATCH):
+            assert bodies[w.crash_id(k, j)] == w.crash_body(k, j), (k, j)
+        k += 1
+    done = k  # batches 0..done-1 are complete; nothing of any later batch may be there
+    expected = {w.crash_id(b, j) for b in range(done) for j in range(w.PER_BATCH)}
+    assert set(snap.articles) == expected, f"partial batch {done}"
+    assert set(bodies) == expected
+    for b in range(done):
+        nxt = b + 1 < done  # batch b+1 marks and updates batch b's articles
+        for j in range(w.PER_BATCH):
+            a = snap.articles[w.crash_id(b, j)]
+            assert a.read == (nxt and j < 5), (b, j)
+            assert a.starred == (nxt and j == 5), (b, j)
+            want = f"updated by {b + 1}" if nxt and j == w.PER_BATCH - 1 else f"article {b}-{j}"
+            assert a.headline == want, (b, j)
+    if done or snap.feeds:
+        assert set(snap.feeds) == {f"feed{n}" for n in range(w.CRASH_FEEDS)}
+    return done
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_leaves_whole_batches(tmp_path: Path) -> None:
+    rng = random.Random()
+    root = tmp_path / "data"
+    k = 0
+    mid_commit = 0
+    started = time.monotonic()
+    for _ in range(KILLS):
+        proc = start(root, k)
+        time.sleep(rng.uniform(0.0, 0.12))
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=10)
+        assert proc.returncode == -signal.SIGKILL, "the worker stopped before it was killed"
+        mid_commit += leftovers(root) > 0
+        k = check(root)
+        assert leftovers(root) == 0  # open() cleaned up
+    elapsed = time.monotonic() - started
+    assert k >= 10, f"only {k} batches committed in {KILLS} runs"
+    # Most kills must land inside a commit, or this test proves little.
+    assert mid_commit >= KILLS // 3, f"only {mid_commit} of {KILLS} kills landed mid-commit"
+    assert elapsed < 40
