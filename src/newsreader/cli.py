@@ -1,0 +1,398 @@
+"""The `newsreader` command: the reader itself, plus subcommands for scripts and cron.
+
+Every failure is one line on stderr and a non-zero exit; a traceback only with
+NEWSREADER_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from newsreader import __version__
+from newsreader.config import ConfigError
+from newsreader.library import Library, LibraryError
+from newsreader.models import Article, utcnow
+from newsreader.opml import OpmlError, read_opml, write_opml
+from newsreader.store import StoreError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """A user-facing failure; the message is printed as one line."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="newsreader",
+        description="A terminal news reader: RSS, Atom and JSON feeds, read offline.",
+    )
+    p.add_argument("--version", action="version", version=f"newsreader {__version__}")
+    p.add_argument("--data-dir", help="where the cache lives (default: platform data dir)")
+    p.add_argument("--demo", action="store_true", help="read the bundled demo feeds, offline")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("add", help="subscribe to a feed (URL or local file)")
+    a.add_argument("url")
+    a.add_argument("--tag", "-t", action="append", default=[], help="a tag (repeatable)")
+    a.add_argument("--title", default="", help="a title of your own")
+
+    r = sub.add_parser("remove", help="unsubscribe a feed and drop its articles")
+    r.add_argument("feed", help="id, URL, title or number from `list`")
+
+    sub.add_parser("list", help="feeds with status, unread count and last error")
+
+    t = sub.add_parser("tag", help="add tags to a feed, or remove them with --remove")
+    t.add_argument("feed")
+    t.add_argument("tags", nargs="*", help="tags to add")
+    t.add_argument("--remove", "-r", action="append", default=[], metavar="TAG")
+
+    i = sub.add_parser("import", help="subscribe to every feed in an OPML file")
+    i.add_argument("file")
+
+    e = sub.add_parser("export", help="write the subscriptions as OPML 2.0")
+    e.add_argument("file", nargs="?", help="output file (default: stdout)")
+
+    f = sub.add_parser("refresh", help="fetch feeds (all, or the given ones)")
+    f.add_argument("feeds", nargs="*")
+    f.add_argument("--quiet", "-q", action="store_true", help="only errors and the summary")
+
+    u = sub.add_parser("unread", help="list unread articles, newest first")
+    u.add_argument("--json", action="store_true")
+    u.add_argument("--limit", type=int, default=0)
+
+    s = sub.add_parser("search", help='search: words, "phrases", tag:X, feed:Y, unread, starred')
+    s.add_argument("query", nargs="+")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--limit", type=int, default=50)
+
+    sh = sub.add_parser("show", help="print an article as Markdown with its related stories")
+    sh.add_argument("id", help="article id (a unique prefix is enough)")
+    sh.add_argument("--keep-unread", action="store_true", help="do not mark it read")
+
+    sub.add_parser("dirs", help="print the data and config directories")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (CliError, LibraryError, StoreError, ConfigError, OpmlError) as exc:
+        print(f"newsreader: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("newsreader: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK  # `newsreader unread | head`
+    except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
+        if os.environ.get("NEWSREADER_DEBUG"):
+            raise
+        print(
+            f"newsreader: internal error: {type(exc).__name__}: {exc} "
+            "(run with NEWSREADER_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.demo:
+        return _demo(args)
+    command = args.command
+    if command == "dirs":
+        from newsreader.paths import resolve_dirs
+
+        dirs = resolve_dirs(args.data_dir)
+        print(f"data:   {dirs.data}\nconfig: {dirs.config}\nconfig file: {dirs.config_file}")
+        return EXIT_OK
+    with _open(args.data_dir) as lib:
+        handler = _COMMANDS.get(command or "", _cmd_read)
+        return handler(lib, args)
+
+
+def _open(data_dir: str | None) -> Library:
+    lib = Library.open(data_dir)
+    for warning in lib.warnings:
+        print(f"newsreader: {warning}", file=sys.stderr)
+    return lib
+
+
+# ---------------------------------------------------------------------- commands
+
+
+def _cmd_add(lib: Library, args: argparse.Namespace) -> int:
+    feed = lib.add_feed(args.url, tags=args.tag, title=args.title)
+    tags = f" [{', '.join(feed.tags)}]" if feed.tags else ""
+    print(f"added {feed.url}{tags} (id {feed.id}); run `newsreader refresh` to fetch it")
+    return EXIT_OK
+
+
+def _cmd_remove(lib: Library, args: argparse.Namespace) -> int:
+    feed = lib.find_feed(args.feed)
+    lib.remove_feed(feed)
+    print(f"removed {feed.display_title} ({feed.url})")
+    return EXIT_OK
+
+
+def _cmd_list(lib: Library, args: argparse.Namespace) -> int:
+    if not lib.feeds:
+        print("no feeds yet: `newsreader add URL` or `newsreader import FILE.opml`")
+        return EXIT_OK
+    unread = lib.unread_counts()
+    for number, feed in enumerate(lib.sorted_feeds(), 1):
+        status = _feed_status(feed)
+        tags = f"  [{', '.join(feed.tags)}]" if feed.tags else ""
+        print(f"{number:3d}. {feed.display_title}  ({unread.get(feed.id, 0)} unread){tags}")
+        print(f"     {feed.id}  {feed.url}")
+        print(f"     {status}")
+    return EXIT_OK
+
+
+def _feed_status(feed) -> str:  # noqa: ANN001 - models.Feed
+    if feed.gone:
+        return f"GONE since {_when(feed.error_at)}: {feed.last_error or 'HTTP 410'}"
+    if feed.last_error:
+        return f"ERROR at {_when(feed.error_at)}: {feed.last_error}"
+    if feed.last_fetched is None:
+        return "not fetched yet"
+    status = f"ok, fetched {_when(feed.last_fetched)}"
+    if feed.last_status:
+        status += f" (HTTP {feed.last_status})"
+    if feed.warning:
+        status += f"; warning: {feed.warning}"
+    return status
+
+
+def _cmd_tag(lib: Library, args: argparse.Namespace) -> int:
+    feed = lib.find_feed(args.feed)
+    if not args.tags and not args.remove:
+        raise CliError("give tags to add, or --remove TAG")
+    lib.tag_feed(feed, args.tags, args.remove)
+    print(f"{feed.display_title}: {', '.join(feed.tags) or '(no tags)'}")
+    return EXIT_OK
+
+
+def _cmd_import(lib: Library, args: argparse.Namespace) -> int:
+    path = Path(args.file).expanduser()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    entries = read_opml(data)
+    added, skipped = lib.add_feeds((e.url, e.title, e.tags) for e in entries)
+    print(f"imported {added} feeds from {path} ({skipped} already there or unusable)")
+    return EXIT_OK
+
+
+def _cmd_export(lib: Library, args: argparse.Namespace) -> int:
+    text = write_opml(lib.sorted_feeds())
+    if not args.file:
+        sys.stdout.write(text)
+        return EXIT_OK
+    target = Path(args.file).expanduser()
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise CliError(f"cannot write {target}: {exc.strerror}") from None
+    print(f"exported {len(lib.feeds)} feeds to {target}")
+    return EXIT_OK
+
+
+def _cmd_refresh(lib: Library, args: argparse.Namespace) -> int:
+    from newsreader.refresh import Progress, refresh_sync
+
+    if not lib.feeds:
+        raise CliError("no feeds to refresh: `newsreader add URL` first")
+    feeds = [lib.find_feed(ref) for ref in args.feeds] if args.feeds else None
+    tty = sys.stderr.isatty() and not args.quiet
+    width = shutil.get_terminal_size((80, 24)).columns
+
+    def on_progress(p: Progress) -> None:
+        r = p.report
+        if r.error and r.outcome != "skipped":
+            if tty:
+                sys.stderr.write("\r\x1b[K")
+            print(f"{r.title}: {r.outcome}: {r.error}", file=sys.stderr)
+        if tty:
+            line = f"[{p.done}/{p.total}] {r.title}"[: width - 1]
+            sys.stderr.write(f"\r\x1b[K{line}")
+            sys.stderr.flush()
+
+    summary = refresh_sync(lib, feeds, on_progress=on_progress)
+    if tty:
+        sys.stderr.write("\r\x1b[K")
+    print(summary.line())
+    return EXIT_OK
+
+
+def _cmd_unread(lib: Library, args: argparse.Namespace) -> int:
+    articles = lib.unread()
+    if args.limit:
+        articles = articles[: args.limit]
+    _print_articles(lib, articles, args.json, sys.stdout)
+    return EXIT_OK
+
+
+def _cmd_search(lib: Library, args: argparse.Namespace) -> int:
+    query = " ".join(args.query)
+    lib.index_bodies()
+    articles = lib.search(query, limit=args.limit or None)
+    if not articles and not args.json:
+        print(f"no articles match {query!r}", file=sys.stderr)
+        return EXIT_ERROR
+    _print_articles(lib, articles, args.json, sys.stdout)
+    return EXIT_OK
+
+
+def _cmd_show(lib: Library, args: argparse.Namespace) -> int:
+    article = lib.find_article(args.id)
+    sys.stdout.write(render_article(lib, article))
+    if not args.keep_unread:
+        lib.set_read([article])
+    return EXIT_OK
+
+
+def _cmd_read(lib: Library, args: argparse.Namespace) -> int:
+    """No subcommand: the reader (a headline list until the TUI lands)."""
+    if not lib.feeds:
+        print("Welcome to newsreader. Start with one of:")
+        print("  newsreader add https://example.org/feed.xml")
+        print("  newsreader import subscriptions.opml")
+        print("  newsreader --demo")
+        return EXIT_OK
+    articles = lib.newest_first()
+    _print_articles(lib, articles[:40], False, sys.stdout)
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "add": _cmd_add,
+    "remove": _cmd_remove,
+    "list": _cmd_list,
+    "tag": _cmd_tag,
+    "import": _cmd_import,
+    "export": _cmd_export,
+    "refresh": _cmd_refresh,
+    "unread": _cmd_unread,
+    "search": _cmd_search,
+    "show": _cmd_show,
+}
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Read the bundled demo feeds into a throwaway data dir, with no network."""
+    from newsreader.demo import DEMO_FEEDS, demo_feed_paths
+    from newsreader.refresh import refresh_sync
+
+    tmp = tempfile.mkdtemp(prefix="newsreader-demo-")
+    try:
+        with Library.open(tmp) as lib:
+            entries = [
+                (path.as_uri(), title, list(tags))
+                for path, (_name, title, tags) in zip(demo_feed_paths(), DEMO_FEEDS, strict=True)
+            ]
+            lib.add_feeds(entries)
+            summary = refresh_sync(lib)
+            for report in summary.failures:
+                print(f"{report.title}: {report.error}", file=sys.stderr)
+            args.command = args.command or None
+            if args.command in _COMMANDS:
+                return _COMMANDS[args.command](lib, args)
+            return _cmd_read(lib, args)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------- output
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "never"
+    local = value.astimezone()
+    if local.date() == utcnow().astimezone().date():
+        return local.strftime("%H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def _article_json(lib: Library, art: Article) -> dict[str, object]:
+    return {
+        "id": art.id,
+        "feed_id": art.feed_id,
+        "feed": lib.feed_title(art.feed_id),
+        "headline": art.headline,
+        "kicker": art.kicker,
+        "lead": art.lead,
+        "link": art.link,
+        "author": art.author,
+        "published": art.published.isoformat(),
+        "tags": art.tags,
+        "source": art.source,
+        "read": art.read,
+        "starred": art.starred,
+    }
+
+
+def _print_articles(lib: Library, articles: list[Article], as_json: bool, out: TextIO) -> None:
+    if as_json:
+        json.dump([_article_json(lib, a) for a in articles], out, ensure_ascii=False, indent=1)
+        out.write("\n")
+        return
+    for art in articles:
+        mark = "*" if art.starred else ("N" if not art.read else " ")
+        feed = lib.feed_title(art.feed_id)[:24]
+        out.write(f"{art.id[:10]} {mark} {_when(art.published):>16}  {feed:<24}  {art.headline}\n")
+
+
+def render_article(lib: Library, art: Article, related_k: int = 5) -> str:
+    """The article as a Markdown news page: kicker, headline, date, lead, body, source, tags."""
+    lines: list[str] = []
+    if art.kicker:
+        lines.append(f"**{art.kicker}**\n")
+    lines.append(f"# {art.headline}\n")
+    byline = f"{art.published.astimezone():%Y-%m-%d %H:%M} · {lib.feed_title(art.feed_id)}"
+    if art.author:
+        byline += f" · {art.author}"
+    lines.append(f"_{byline}_\n")
+    body = lib.body_markdown(art)
+    if art.lead and not body.startswith(art.lead[:60]):
+        lines.append(f"> {art.lead}\n")
+    if body:
+        lines.append(body.rstrip() + "\n")
+    lines.append("---\n")
+    if art.source:
+        lines.append(f"Source: {art.source}" + (f" <{art.link}>" if art.link else "") + "\n")
+    if art.tags:
+        lines.append("Tags: " + ", ".join(art.tags) + "\n")
+    for enc in art.enclosures:
+        lines.append(f"Enclosure: {enc.url} ({enc.type or 'unknown type'})\n")
+    related = lib.related(art, related_k)
+    if related:
+        lines.append("## Related stories\n")
+        for rel in related:
+            other = lib.articles[rel.article_id]
+            why = ", ".join(rel.shared_tags) or ", ".join(rel.shared_words[:3])
+            lines.append(
+                f"- {other.published.astimezone():%Y-%m-%d} **{other.headline}** "
+                f"({lib.feed_title(other.feed_id)}) `{other.id[:10]}`"
+            )
+            teaser = other.lead[:160] + ("…" if len(other.lead) > 160 else "")
+            if teaser:
+                lines.append(f"  {teaser}")
+            if why:
+                lines.append(f"  _related by: {why}_")
+        lines.append("")
+    return "\n".join(lines) + "\n"

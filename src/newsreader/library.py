@@ -1,0 +1,332 @@
+"""The engine's service object: the cache in memory, its indexes, and every user operation.
+
+The CLI and the TUI talk to the engine only through a `Library`. It owns the `Store` (disk), the
+in-memory feeds and articles, the related-stories and search indexes, and keeps them current
+after every commit. Nothing here imports textual; blocking calls are the caller's to put in a
+worker.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsreader.config import Retention, Settings, load_settings
+from newsreader.models import Article, Feed, merge_tags, tag_key
+from newsreader.paths import Dirs, resolve_dirs
+from newsreader.related import Related, RelatedIndex
+from newsreader.sanitize import clean_line, clean_url
+from newsreader.search import SearchIndex
+from newsreader.store import Batch, CommitResult, Store, StoreError
+from newsreader.to_markdown import article_markdown, plain_text
+
+
+class LibraryError(Exception):
+    """A user-facing problem (unknown feed, bad URL); the message is one line."""
+
+
+@dataclass(slots=True)
+class TagCount:
+    tag: str
+    total: int = 0
+    unread: int = 0
+
+
+@dataclass(slots=True)
+class Library:
+    dirs: Dirs
+    settings: Settings
+    store: Store
+    feeds: dict[str, Feed] = field(default_factory=dict)
+    articles: dict[str, Article] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    related_index: RelatedIndex = field(init=False)
+    search_index: SearchIndex = field(init=False)
+    _bodies_indexed: set[str] = field(default_factory=set)
+
+    # ----------------------------------------------------------------- opening
+
+    @classmethod
+    def open(
+        cls, data_dir: str | os.PathLike[str] | None = None, settings: Settings | None = None
+    ) -> Library:
+        """Open (or create) the cache: clean, migrate, load, and build the indexes."""
+        dirs = resolve_dirs(data_dir)
+        if settings is None:
+            settings = load_settings(dirs.config_file)
+        try:
+            dirs.data.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LibraryError(f"cannot create data dir {dirs.data}: {exc.strerror}") from None
+        store = Store(Path(dirs.data))
+        warnings = store.open()
+        lib = cls(dirs=dirs, settings=settings, store=store, warnings=list(warnings))
+        lib._load()
+        return lib
+
+    def _load(self) -> None:
+        snap = self.store.load()
+        self.feeds = snap.feeds
+        self.articles = snap.articles
+        self.related_index = RelatedIndex(self.articles, self.feed_title)
+        self.search_index = SearchIndex(self.articles, self.feed_title)
+        self.related_index.add_many(self.articles.values())
+        self.search_index.add_many(self.articles.values())
+        self._bodies_indexed = set()
+
+    def reload_if_changed(self) -> bool:
+        """Pick up commits made by another process (cron's `newsreader refresh`)."""
+        if self.store.disk_generation() == self.store.generation:
+            return False
+        self._load()
+        return True
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- reading
+
+    def feed_title(self, feed_id: str) -> str:
+        feed = self.feeds.get(feed_id)
+        return feed.display_title if feed else ""
+
+    def sorted_feeds(self) -> list[Feed]:
+        return sorted(self.feeds.values(), key=lambda f: (f.display_title.casefold(), f.id))
+
+    def newest_first(self, articles: Iterable[Article] | None = None) -> list[Article]:
+        pool = self.articles.values() if articles is None else articles
+        return sorted(pool, key=lambda a: (a.published, a.id), reverse=True)
+
+    def unread(self) -> list[Article]:
+        return self.newest_first(a for a in self.articles.values() if not a.read)
+
+    def unread_counts(self) -> Counter[str]:
+        """Unread articles per feed id."""
+        return Counter(a.feed_id for a in self.articles.values() if not a.read)
+
+    def tag_counts(self) -> list[TagCount]:
+        """Every tag with its article and unread counts, spelled as first seen."""
+        counts: dict[str, TagCount] = {}
+        for art in self.articles.values():
+            for tag in art.tags:
+                entry = counts.get(tag_key(tag))
+                if entry is None:
+                    entry = counts[tag_key(tag)] = TagCount(tag)
+                entry.total += 1
+                entry.unread += not art.read
+        return list(counts.values())
+
+    def with_tag(self, tag: str) -> list[Article]:
+        key = tag_key(tag)
+        return self.newest_first(
+            a for a in self.articles.values() if any(tag_key(t) == key for t in a.tags)
+        )
+
+    def find_article(self, ref: str) -> Article:
+        """An article by id or unambiguous id prefix."""
+        ref = ref.strip()
+        if ref in self.articles:
+            return self.articles[ref]
+        matches = [a for i, a in self.articles.items() if i.startswith(ref)] if ref else []
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise LibraryError(f"no article with id {ref!r}")
+        raise LibraryError(f"article id {ref!r} is ambiguous ({len(matches)} match)")
+
+    def find_feed(self, ref: str) -> Feed:
+        """A feed by id, id prefix, URL, title (case-insensitive) or its number in `list`."""
+        ref = ref.strip()
+        if ref in self.feeds:
+            return self.feeds[ref]
+        by_url = [f for f in self.feeds.values() if f.url == ref]
+        if by_url:
+            return by_url[0]
+        if ref.isdigit():
+            ordered = self.sorted_feeds()
+            if 1 <= int(ref) <= len(ordered):
+                return ordered[int(ref) - 1]
+        folded = ref.casefold()
+        for candidates in (
+            [f for f in self.feeds.values() if f.display_title.casefold() == folded],
+            [f for f in self.feeds.values() if f.id.startswith(ref)] if ref else [],
+        ):
+            if len(candidates) == 1:
+                return candidates[0]
+            if len(candidates) > 1:
+                raise LibraryError(f"{ref!r} matches {len(candidates)} feeds; use its id")
+        raise LibraryError(f"no feed {ref!r} (see `newsreader list`)")
+
+    def body_html(self, article: Article) -> str:
+        return self.store.body(article.feed_id, article.id)
+
+    def body_markdown(self, article: Article) -> str:
+        """The article body as Markdown, converted from the stored HTML when first shown."""
+        html = self.body_html(article)
+        return article_markdown(html, article.link) if html else ""
+
+    def related(self, article: Article, k: int = 5) -> list[Related]:
+        return self.related_index.related(article.id, k)
+
+    def index_bodies(self, feed_ids: Iterable[str] | None = None) -> int:
+        """Feed body text into the search index (the caller runs this in the background)."""
+        count = 0
+        for feed_id in list(self.feeds) if feed_ids is None else feed_ids:
+            if feed_id in self._bodies_indexed:
+                continue
+            for article_id, html in self.store.load_bodies(feed_id).items():
+                if article_id in self.articles and html:
+                    self.search_index.add_body(article_id, plain_text(html))
+                    count += 1
+            self._bodies_indexed.add(feed_id)
+        return count
+
+    def search(self, query: str, limit: int | None = None) -> list[Article]:
+        ids = self.search_index.search(query, limit=limit)
+        return [self.articles[i] for i in ids if i in self.articles]
+
+    # ----------------------------------------------------------------- writing
+
+    def commit(self, batch: Batch) -> CommitResult:
+        """Write a batch and bring memory and indexes up to date with it."""
+        before = self.store.generation
+        if batch.retention is None:
+            batch.retention = self._retention
+        result = self.store.commit(batch)
+        if result.generation != before + 1:
+            # Another process committed in between: the store merged on disk; reload all.
+            self._load()
+            return result
+        self._apply(batch, result)
+        return result
+
+    def _retention(self, feed_id: str) -> Retention:
+        feed = self.feeds.get(feed_id)
+        return self.settings.retention_for(feed_id, feed.url if feed else "")
+
+    def _apply(self, batch: Batch, result: CommitResult) -> None:
+        for feed_id in batch.removed_feeds:
+            self.feeds.pop(feed_id, None)
+            gone = [i for i, a in self.articles.items() if a.feed_id == feed_id]
+            self._drop(gone)
+        for feed in batch.feeds:
+            self.feeds[feed.id] = feed
+        changed: list[Article] = []
+        for art in batch.articles:
+            old = self.articles.get(art.id)
+            if old is not None:
+                art.read, art.starred, art.first_seen = old.read, old.starred, old.first_seen
+            self.articles[art.id] = art
+            changed.append(art)
+        if changed:
+            self.related_index.add_many(changed)
+            self.search_index.add_many(changed)
+            for art in changed:
+                html = batch.bodies.get(art.id)
+                if html and art.feed_id in self._bodies_indexed:
+                    self.search_index.add_body(art.id, plain_text(html))
+        self._drop(result.pruned)
+        for article_id, value in batch.read.items():
+            if article_id in self.articles:
+                self.articles[article_id].read = value
+        for article_id, value in batch.starred.items():
+            if article_id in self.articles:
+                self.articles[article_id].starred = value
+
+    def _drop(self, ids: Iterable[str]) -> None:
+        for article_id in ids:
+            if self.articles.pop(article_id, None) is not None:
+                self.related_index.remove(article_id)
+                self.search_index.remove(article_id)
+
+    def add_feed(self, url: str, *, tags: Iterable[str] = (), title: str = "") -> Feed:
+        url = normalise_feed_url(url)
+        if any(f.url == url for f in self.feeds.values()):
+            raise LibraryError(f"already subscribed: {url}")
+        feed = Feed.new(url, title=clean_line(title), tags=[clean_line(t, 80) for t in tags])
+        while feed.id in self.feeds:  # the id of a removed-and-re-added URL is taken
+            feed.id = feed.id[:-1] + format((int(feed.id[-1], 16) + 1) % 16, "x")
+        self.commit(Batch(feeds=[feed]))
+        return feed
+
+    def add_feeds(self, entries: Iterable[tuple[str, str, list[str]]]) -> tuple[int, int]:
+        """Subscribe to many feeds at once (OPML import); returns (added, already there)."""
+        known = {f.url for f in self.feeds.values()}
+        new: list[Feed] = []
+        skipped = 0
+        for url, title, tags in entries:
+            try:
+                url = normalise_feed_url(url)
+            except LibraryError:
+                skipped += 1
+                continue
+            if url in known:
+                existing = next(f for f in self.feeds.values() if f.url == url)
+                merged = merge_tags(existing.tags, tags)
+                if merged != existing.tags:
+                    existing.tags = merged
+                    new.append(existing)
+                else:
+                    skipped += 1
+                continue
+            known.add(url)
+            new.append(Feed.new(url, title=clean_line(title), tags=tags))
+        added = sum(1 for f in new if f.id not in self.feeds)
+        if new:
+            self.commit(Batch(feeds=new))
+        return added, skipped
+
+    def remove_feed(self, feed: Feed) -> None:
+        self.commit(Batch(removed_feeds=[feed.id]))
+
+    def tag_feed(self, feed: Feed, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Feed:
+        drop = {tag_key(t) for t in remove}
+        tags = [t for t in merge_tags(feed.tags, [clean_line(t, 80) for t in add])]
+        feed.tags = [t for t in tags if tag_key(t) not in drop]
+        self.commit(Batch(feeds=[feed]))
+        return feed
+
+    def set_read(self, articles: Iterable[Article], read: bool = True) -> int:
+        changes = {a.id: read for a in articles if a.read != read}
+        if changes:
+            self.commit(Batch(read=changes))
+        return len(changes)
+
+    def set_starred(self, article: Article, starred: bool) -> None:
+        if article.starred != starred:
+            self.commit(Batch(starred={article.id: starred}))
+
+
+def normalise_feed_url(url: str) -> str:
+    """Accept http(s) and file URLs and local paths; anything else is refused."""
+    raw = url.strip()
+    if not raw:
+        raise LibraryError("empty URL")
+    if raw.lower().startswith("feed:"):  # feed://host/x and feed:https://host/x
+        rest = raw[5:].removeprefix("//")
+        raw = rest if "://" in rest else "http://" + rest
+    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", raw) or Path(raw).expanduser().exists():
+        path = Path(raw).expanduser()
+        if path.exists():
+            return path.resolve().as_uri()
+        if "." in raw.split("/")[0] and " " not in raw:
+            raw = "https://" + raw  # "example.org/feed.xml"
+        else:
+            raise LibraryError(f"not a URL or an existing file: {raw}")
+    cleaned = clean_url(raw, schemes=frozenset({"http", "https", "file"}))
+    if not cleaned:
+        raise LibraryError(f"unsupported URL (only http, https and file): {raw}")
+    return cleaned
+
+
+__all__ = ["Library", "LibraryError", "StoreError", "TagCount", "normalise_feed_url"]

@@ -1,0 +1,227 @@
+"""A refresh: fetch every feed, parse in worker processes, and commit the results in batches.
+
+HTTP (asyncio, in this process) and parsing (a process pool on every core) overlap: each
+response goes to the pool as soon as it arrives. Results are committed every `batch_feeds`
+feeds, so a crash loses at most one batch and write cost stays proportional to what changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from newsreader.fetch import Fetcher, FetchRequest, FetchResult
+from newsreader.library import Library
+from newsreader.models import Feed, utcnow
+from newsreader.parse import ParsedFeed, ParseError
+from newsreader.parse_pool import ParsePool
+from newsreader.store import Batch
+
+# What a feed's refresh came to, as shown to the user.
+UPDATED, UNCHANGED, FAILED, GONE, LATER, SKIPPED = (
+    "updated",
+    "unchanged",
+    "failed",
+    "gone",
+    "retry later",
+    "skipped",
+)
+
+
+@dataclass(slots=True)
+class FeedReport:
+    feed_id: str
+    title: str
+    outcome: str
+    new: int = 0
+    error: str | None = None
+    warning: str | None = None
+
+
+@dataclass(slots=True)
+class Progress:
+    done: int
+    total: int
+    report: FeedReport
+
+
+@dataclass(slots=True)
+class RefreshSummary:
+    reports: list[FeedReport] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def new_articles(self) -> int:
+        return sum(r.new for r in self.reports)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.reports if r.outcome == outcome)
+
+    @property
+    def failures(self) -> list[FeedReport]:
+        return [r for r in self.reports if r.outcome in (FAILED, GONE, LATER)]
+
+    def line(self) -> str:
+        parts = [f"{len(self.reports)} feeds"]
+        for outcome in (UPDATED, UNCHANGED, FAILED, GONE, LATER, SKIPPED):
+            if n := self.count(outcome):
+                parts.append(f"{n} {outcome}")
+        return f"{', '.join(parts)}; {self.new_articles} new articles in {self.elapsed:.1f} s"
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def _due(feed: Feed, now: datetime) -> str | None:
+    """Why a feed is not polled now, or None when it is due."""
+    if feed.gone:
+        return "gone (HTTP 410): polling stopped; remove it or add it again"
+    if feed.not_before is not None and feed.not_before > now:
+        return f"server asked to wait until {feed.not_before:%Y-%m-%d %H:%M} UTC"
+    return None
+
+
+class _Refresher:
+    def __init__(
+        self,
+        library: Library,
+        feeds: list[Feed],
+        on_progress: ProgressCallback | None,
+        batch_feeds: int,
+    ) -> None:
+        self.library = library
+        self.feeds = {f.id: f for f in feeds}
+        self.on_progress = on_progress
+        self.batch_feeds = batch_feeds
+        self.summary = RefreshSummary()
+        self.pending = Batch()
+        self.pending_reports: list[FeedReport] = []
+        self.commit_lock = asyncio.Lock()
+        self.now = utcnow()
+        self.done = 0
+
+    def _progress(self, report: FeedReport) -> None:
+        self.done += 1
+        if self.on_progress is not None:
+            self.on_progress(Progress(self.done, len(self.feeds), report))
+
+    async def run(self, pool: ParsePool) -> RefreshSummary:
+        started = time.perf_counter()
+        due: list[Feed] = []
+        for feed in self.feeds.values():
+            reason = _due(feed, self.now)
+            if reason is None:
+                due.append(feed)
+            else:
+                report = FeedReport(feed.id, feed.display_title, SKIPPED, error=reason)
+                self.summary.reports.append(report)
+                self._progress(report)
+        requests = [FetchRequest(f.id, f.url, f.etag, f.last_modified) for f in due]
+        tasks: set[asyncio.Task[None]] = set()
+        async with Fetcher(self.library.settings) as fetcher:
+            async for result in fetcher.fetch_many(requests):
+                task = asyncio.create_task(self._handle(result, pool))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            if tasks:
+                await asyncio.gather(*tasks)
+        await self._flush()
+        self.summary.elapsed = time.perf_counter() - started
+        return self.summary
+
+    async def _handle(self, result: FetchResult, pool: ParsePool) -> None:
+        feed = replace(self.feeds[result.feed_id])
+        feed.last_fetched = self.now
+        feed.last_status = result.status
+        report = FeedReport(feed.id, feed.display_title, UNCHANGED)
+        parsed: ParsedFeed | None = None
+        if result.outcome == "ok":
+            try:
+                parsed = await pool.parse(
+                    result.body,
+                    feed=feed,
+                    url=result.final_url or result.url,
+                    headers=result.headers,
+                    now=self.now,
+                )
+            except ParseError as exc:
+                report.outcome, report.error = FAILED, str(exc)
+            else:
+                # Validators are stored only with the articles they describe (same batch).
+                feed.etag, feed.last_modified = result.etag, result.last_modified
+                if parsed.title and not feed.user_title:
+                    feed.title = parsed.title
+                feed.link = parsed.link or feed.link
+                feed.warning = parsed.warning
+                report.outcome, report.warning = UPDATED, parsed.warning
+            if result.new_url:
+                feed.url = result.new_url  # every hop was permanent
+        elif result.outcome == "not_modified":
+            pass
+        elif result.outcome == "gone":
+            feed.gone = True
+            report.outcome, report.error = GONE, result.error or "gone (HTTP 410)"
+        elif result.outcome == "retry_later":
+            feed.not_before = result.retry_after
+            report.outcome = LATER
+            report.error = result.error or f"HTTP {result.status}"
+        else:
+            report.outcome, report.error = FAILED, result.error or "failed"
+        feed.title = feed.title or (parsed.title if parsed else "")
+        report.title = feed.display_title
+        if report.error:
+            feed.last_error, feed.error_at = report.error, self.now
+        else:
+            feed.last_error, feed.error_at = None, None
+            feed.not_before = None
+        self.pending.feeds.append(feed)
+        if parsed is not None:
+            self.pending.articles.extend(parsed.articles)
+            self.pending.bodies.update(parsed.bodies)
+        self.pending_reports.append(report)
+        self.summary.reports.append(report)
+        self._progress(report)
+        if len(self.pending.feeds) >= self.batch_feeds:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        async with self.commit_lock:
+            batch, reports = self.pending, self.pending_reports
+            if batch.is_empty():
+                return
+            self.pending, self.pending_reports = Batch(), []
+            result = await asyncio.to_thread(self.library.commit, batch)
+            added = set(result.added)
+            per_feed: dict[str, int] = {}
+            for art in batch.articles:
+                if art.id in added:
+                    per_feed[art.feed_id] = per_feed.get(art.feed_id, 0) + 1
+            for report in reports:
+                report.new = per_feed.get(report.feed_id, 0)
+
+
+async def refresh(
+    library: Library,
+    feeds: Iterable[Feed] | None = None,
+    *,
+    on_progress: ProgressCallback | None = None,
+    batch_feeds: int = 50,
+    pool: ParsePool | None = None,
+) -> RefreshSummary:
+    """Refresh the given feeds (default: all) and commit what came back."""
+    chosen = list(library.feeds.values() if feeds is None else feeds)
+    refresher = _Refresher(library, chosen, on_progress, batch_feeds)
+    if pool is not None:
+        return await refresher.run(pool)
+    settings = library.settings
+    with ParsePool(workers=settings.parse_workers, timeout=settings.parse_timeout) as own:
+        own.start()
+        return await refresher.run(own)
+
+
+def refresh_sync(library: Library, feeds: Iterable[Feed] | None = None, **kwargs) -> RefreshSummary:
+    """`refresh` for callers without an event loop (the CLI)."""
+    return asyncio.run(refresh(library, feeds, **kwargs))

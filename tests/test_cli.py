@@ -1,0 +1,139 @@
+"""The `newsreader` command: every subcommand, its output and its one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from newsreader.cli import main
+from sample_feeds import item, rss
+
+
+@pytest.fixture
+def served(feed_server):
+    war = ("Ukraine", "Russland", "Krieg", "USA")
+    feed_server.route("/war.xml", body=rss("Kriegsticker", [
+        item(1, "Waffenruhe in der Ukraine gefordert", war, hours=1),
+        item(2, "Ukraine und Russland verhandeln über Waffenruhe", war, hours=25),
+        item(3, "USA sagen der Ukraine Hilfe zu", war, hours=49),
+    ]), etag=True)
+    feed_server.route("/sport.xml", body=rss("Sport", [
+        item(4, "Bundesliga: Spitzenspiel endet remis", ("Sport", "Fußball"), hours=2),
+        item(5, "Marathon in Neustadt mit Rekord", ("Sport",), hours=3),
+    ]))
+    feed_server.route("/broken.xml", status=500)
+    return feed_server
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_add_list_refresh_unread_search_show(served, data_dir, capsys):
+    code, out, _ = run(capsys, "add", served.url("/war.xml"), "--tag", "Welt")
+    assert code == 0 and "added" in out
+    run(capsys, "add", served.url("/sport.xml"))
+    run(capsys, "add", served.url("/broken.xml"))
+
+    code, out, err = run(capsys, "refresh")
+    assert code == 0
+    assert "5 new articles" in out and "1 failed" in out
+    assert "HTTP 500" in err and err.count("\n") == 1  # one line per failed feed
+
+    code, out, _ = run(capsys, "list")
+    assert "Kriegsticker  (3 unread)  [Welt]" in out
+    assert "ERROR at" in out and "HTTP 500" in out
+
+    code, out, _ = run(capsys, "unread", "--json")
+    rows = json.loads(out)
+    assert len(rows) == 5 and rows[0]["headline"] == "Waffenruhe in der Ukraine gefordert"
+    assert rows[0]["tags"][:4] == ["Ukraine", "Russland", "Krieg", "USA"] and "Welt" in rows[0]["tags"]
+
+    code, out, _ = run(capsys, "search", "tag:ukraine", "waffenruhe", "--json")
+    assert {r["headline"] for r in json.loads(out)} == {
+        "Waffenruhe in der Ukraine gefordert",
+        "Ukraine und Russland verhandeln über Waffenruhe",
+    }
+    code, _, err = run(capsys, "search", "nothing-like-this")
+    assert code == 1 and "no articles match" in err
+
+    seed = rows[0]["id"]
+    code, out, _ = run(capsys, "show", seed[:8])
+    assert code == 0
+    assert out.startswith("**Ukraine**") and "# Waffenruhe in der Ukraine gefordert" in out
+    assert "Body of story 1." in out and "- one" in out
+    assert "[more](https://news.example.org/more/1)" in out
+    related = out.split("## Related stories", 1)[1]
+    assert related.index("verhandeln") < related.index("Hilfe zu")
+    assert "Bundesliga" not in related.split("\n- ")[1]
+    code, out, _ = run(capsys, "unread", "--json")
+    assert seed not in {r["id"] for r in json.loads(out)}  # show marked it read
+
+
+def test_tag_export_import_remove(served, data_dir, capsys, tmp_path):
+    run(capsys, "add", served.url("/war.xml"), "--title", "Krieg & Frieden")
+    code, out, _ = run(capsys, "tag", "Krieg & Frieden", "Politik", "Europa")
+    assert code == 0 and "Politik, Europa" in out
+    run(capsys, "tag", "1", "--remove", "europa")
+    target = tmp_path / "subs.opml"
+    assert run(capsys, "export", str(target))[0] == 0
+    text = target.read_text()
+    assert 'category="Politik"' in text and "Krieg &amp; Frieden" in text
+
+    code, out, _ = run(capsys, "remove", "1")
+    assert code == 0 and "removed" in out
+    code, out, _ = run(capsys, "import", str(target))
+    assert code == 0 and "imported 1 feeds" in out
+    code, out, _ = run(capsys, "list")
+    assert "Krieg & Frieden" in out and "[Politik]" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["remove", "nope"], "no feed 'nope'"),
+        (["show", "ffffffff"], "no article"),
+        (["add", "javascript:alert(1)"], "unsupported URL"),
+        (["import", "/nonexistent.opml"], "cannot read"),
+        (["refresh"], "no feeds to refresh"),
+    ],
+)
+def test_errors_are_one_line(data_dir, capsys, args, message):
+    code, _, err = run(capsys, *args)
+    assert code == 1
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_bad_opml_and_duplicate_add(data_dir, capsys, tmp_path, served):
+    bad = tmp_path / "bad.opml"
+    bad.write_text("<opml><body><outline")
+    code, _, err = run(capsys, "import", str(bad))
+    assert code == 1 and err.count("\n") == 1
+    run(capsys, "add", served.url("/war.xml"))
+    code, _, err = run(capsys, "add", served.url("/war.xml"))
+    assert code == 1 and "already subscribed" in err
+
+
+def test_module_entry_point_and_dirs(data_dir):
+    env = dict(os.environ)
+    out = subprocess.run([sys.executable, "-m", "newsreader", "--version"], capture_output=True,
+                         text=True, env=env, check=True)
+    assert out.stdout.startswith("newsreader 0.")
+    out = subprocess.run([sys.executable, "-m", "newsreader", "dirs"], capture_output=True,
+                         text=True, env=env, check=True)
+    assert str(data_dir) in out.stdout
+
+
+def test_demo_runs_offline(tmp_path):
+    env = dict(os.environ, NEWSREADER_DATA_DIR=str(tmp_path / "must-not-be-used"))
+    out = subprocess.run([sys.executable, "-m", "newsreader", "--demo", "unread"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.splitlines()) >= 40
+    assert not (tmp_path / "must-not-be-used").exists()
