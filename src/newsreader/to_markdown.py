@@ -1,0 +1,276 @@
+"""Article body HTML to Markdown (when an article is shown) and to plain text (for search).
+
+Ingest stores cleaned HTML; converting costs ~1 ms per KB (FACTS.md), so it is done per
+article on display. The output is Markdown a viewer renders: only http/https/mailto links
+stay live, text can never turn into a link, and no control characters get through.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from newsreader.sanitize import (
+    MAX_BODY,
+    OPENABLE_SCHEMES,
+    SAFE_LINK_SCHEMES,
+    clean_line,
+    clean_text,
+    clean_url,
+)
+
+MAX_MARKDOWN_INPUT = 200_000  # characters of HTML converted; markdownify is ~1 ms per KB
+
+_DROP_TAGS = [
+    "script",
+    "style",
+    "iframe",
+    "frame",
+    "frameset",
+    "form",
+    "input",
+    "button",
+    "select",
+    "option",
+    "textarea",
+    "object",
+    "embed",
+    "applet",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "canvas",
+    "head",
+    "meta",
+    "link",
+    "base",
+    "audio",
+    "map",
+    "area",
+    "dialog",
+]
+_URL_UNSAFE = {ord(c): f"%{ord(c):02X}" for c in '()<>[]"\\ `{}|^\n\t'}
+
+# plain_text: every pattern is linear (no scan that restarts at each '<').
+_DROP_OPEN = re.compile(r"<(script|style|template|noscript|iframe|svg)\b|<!--", re.I)
+_DROP_CLOSE = {
+    name: re.compile(rf"</{name}\b[^<>]*>", re.I)
+    for name in ("script", "style", "template", "noscript", "iframe", "svg")
+}
+_BLOCK = re.compile(
+    r"<\s*/?\s*(?:p|br|div|li|h[1-6]|blockquote|tr|ul|ol|dl|dt|dd|table|pre|hr|section"
+    r"|article|header|footer|figure|figcaption|aside)\b[^<>]*>",
+    re.I,
+)
+_TAG = re.compile(r"</?[A-Za-z!?][^<>]*>")
+_SPACE_RUN = re.compile(r"[ \t\u00a0]+")
+_NL_SPACE = re.compile(r" ?\n ?")
+_ANY_SPACE = re.compile(r"[ \t\r\n\f\v]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+# Markdown that must not come alive: link destinations, reference definitions, autolinks.
+_LINK_DEST = re.compile(r"\]\(\s*<?\s*(?:([A-Za-z][A-Za-z0-9+.\-]{0,31}):)?")
+_REF_DEF = re.compile(r"^( {0,3})\[(?=[^\]\n]*\]:)", re.M)
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}):")
+_TEXT_SPECIAL = re.compile(r"([\\\[\]<`])")
+
+
+def plain_text(html: str, limit: int = MAX_BODY) -> str:
+    """Readable plain text from HTML (paragraphs kept), cheap enough for search indexing."""
+    if not html:
+        return ""
+    raw = _ANY_SPACE.sub(" ", html[: limit * 4])  # source line breaks are spaces in HTML
+    if "<" in raw:
+        raw = _drop_hidden(raw)
+        raw = _BLOCK.sub("\n", raw)
+        raw = _TAG.sub("", raw)
+    if "&" in raw:
+        raw = _html.unescape(raw)
+    text = _SPACE_RUN.sub(" ", clean_text(raw, limit * 2))
+    text = _NL_SPACE.sub("\n", text)
+    return _BLANK_LINES.sub("\n\n", text).strip()[:limit]
+
+
+def _drop_hidden(raw: str) -> str:
+    """Remove script/style/template/noscript/iframe/svg elements and comments, one pass."""
+    out: list[str] = []
+    pos, n = 0, len(raw)
+    while pos < n:
+        match = _DROP_OPEN.search(raw, pos)
+        if match is None:
+            break
+        out.append(raw[pos : match.start()])
+        if match.group(1) is None:
+            end = raw.find("-->", match.end())
+            pos = n if end < 0 else end + 3
+        else:
+            close = _DROP_CLOSE[match.group(1).lower()].search(raw, match.end())
+            pos = n if close is None else close.end()  # unclosed: it runs to the end
+        out.append(" ")
+    out.append(raw[pos:])
+    return "".join(out)
+
+
+def article_markdown(html: str, base_url: str = "") -> str:
+    """Markdown for an article body; links made absolute, unsafe ones reduced to their text."""
+    if not html:
+        return ""
+    truncated = len(html) > MAX_MARKDOWN_INPUT
+    if truncated:
+        html = html[:MAX_MARKDOWN_INPUT]
+    base = base_url if urlsplit(base_url).scheme.lower() in OPENABLE_SCHEMES else ""
+    try:
+        markdown = _convert(html, base)
+    except RecursionError:  # markdownify recurses per nesting level (~330 levels)
+        markdown = _escape_text(plain_text(html))
+    markdown = _neutralise(clean_text(markdown))
+    lines = [line.rstrip() if line.strip() else "" for line in markdown.split("\n")]
+    markdown = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    if truncated:
+        markdown += "\n\n…"
+    return markdown
+
+
+def _escape_text(text: str) -> str:
+    text = _TEXT_SPECIAL.sub(r"\\\1", text)
+    return text.replace("*", r"\*").replace("_", r"\_")
+
+
+def _neutralise(markdown: str) -> str:
+    """Break any link syntax that is not http/https/mailto (text in <pre>, odd corners)."""
+
+    def dest(match: re.Match[str]) -> str:
+        scheme = (match.group(1) or "").lower()
+        if scheme in SAFE_LINK_SCHEMES or _escaped(markdown, match.start()):
+            return match.group(0)
+        return "] (" + match.group(0)[2:]
+
+    def auto(match: re.Match[str]) -> str:
+        scheme = match.group(1).lower()
+        if scheme in SAFE_LINK_SCHEMES or _escaped(markdown, match.start()):
+            return match.group(0)
+        return "\\" + match.group(0)
+
+    if "](" in markdown:
+        markdown = _LINK_DEST.sub(dest, markdown)
+    if "]:" in markdown:
+        markdown = _REF_DEF.sub(r"\1\\[", markdown)
+    if "<" in markdown:
+        markdown = _AUTOLINK.sub(auto, markdown)
+    return markdown
+
+
+def _escaped(text: str, pos: int) -> bool:
+    """Whether the character at pos is backslash-escaped (an odd run of backslashes before)."""
+    run = 0
+    while pos - run > 0 and text[pos - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
+
+
+def _safe_url(value: Any, base: str, schemes: frozenset[str]) -> str:
+    """An absolute, allowed URL that cannot break out of Markdown link syntax, or ""."""
+    url = clean_url(value if isinstance(value, str) else "", base, schemes)
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if any(ch in parts.netloc for ch in '()<>[]"\\ `{}|^') and not parts.netloc.startswith("["):
+        return ""
+    return urlunsplit(
+        (
+            parts.scheme,
+            parts.netloc,
+            parts.path.translate(_URL_UNSAFE),
+            parts.query.translate(_URL_UNSAFE),
+            parts.fragment.translate(_URL_UNSAFE),
+        )
+    )
+
+
+def _convert(html: str, base: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup.find_all(_DROP_TAGS):
+        if not tag.decomposed:
+            tag.decompose()
+    return _converter_class()(base_url=base).convert_soup(soup)
+
+
+_CONVERTER: type | None = None
+
+
+def _converter_class() -> type:
+    """The markdownify subclass, built on first use so importing this module stays cheap."""
+    global _CONVERTER
+    if _CONVERTER is not None:
+        return _CONVERTER
+    from markdownify import MarkdownConverter
+
+    class Converter(MarkdownConverter):  # type: ignore[misc]
+        def __init__(self, base_url: str = "", **options: Any) -> None:
+            options.setdefault("heading_style", "ATX")
+            options.setdefault("bullets", "-")
+            super().__init__(**options)
+            self.base_url = base_url
+
+        def escape(self, text: str, parent_tags: Any) -> str:
+            if not text:
+                return ""
+            # Text is text: brackets and '<' escaped so "[x](javascript:..)" stays literal.
+            return super().escape(_TEXT_SPECIAL.sub(r"\\\1", text), parent_tags)
+
+        def convert_a(self, el: Any, text: str, parent_tags: Any) -> str:
+            el.attrs["href"] = _safe_url(el.get("href"), self.base_url, SAFE_LINK_SCHEMES)
+            el.attrs.pop("title", None)
+            return super().convert_a(el, text, parent_tags)
+
+        def convert_img(self, el: Any, text: str, parent_tags: Any) -> str:
+            src = _safe_url(el.get("src") or el.get("data-src"), self.base_url, OPENABLE_SCHEMES)
+            alt = _escape_text(clean_line(el.get("alt") or "", 300))
+            if not src or _is_pixel(el):
+                return alt
+            if (
+                "_inline" in parent_tags
+                and el.parent.name not in self.options["keep_inline_images_in"]
+            ):
+                return alt
+            return f"![{alt}]({src})"
+
+        def convert_video(self, el: Any, text: str, parent_tags: Any) -> str:
+            src = el.get("src")
+            if not src:
+                source = el.find("source", attrs={"src": True})
+                src = source.get("src") if source else ""
+            href = _safe_url(src, self.base_url, OPENABLE_SCHEMES)
+            poster = _safe_url(el.get("poster"), self.base_url, OPENABLE_SCHEMES)
+            label = text.strip() or "video"
+            if href and poster:
+                return f"[![{label}]({poster})]({href})"
+            if href:
+                return f"[{label}]({href})"
+            return f"![{label}]({poster})" if poster else text
+
+        def convert_pre(self, el: Any, text: str, parent_tags: Any) -> str:
+            if not text:
+                return ""
+            longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+            fence = "`" * max(3, longest + 1)
+            return f"\n\n{fence}\n{text.strip(chr(10))}\n{fence}\n\n"
+
+    _CONVERTER = Converter
+    return Converter
+
+
+def _is_pixel(el: Any) -> bool:
+    sizes = []
+    for attr in ("width", "height"):
+        value = str(el.get(attr) or "").strip().removesuffix("px")
+        sizes.append(int(value) if value.isdigit() else None)
+    return all(s is not None and s <= 1 for s in sizes)

@@ -1,0 +1,173 @@
+"""ParsePool: worker processes, per-feed time limit with a real kill, crash recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sample_feeds import item, rss
+
+from newsreader import parse_pool
+from newsreader.models import Feed
+from newsreader.parse import ParsedFeed, ParseError
+from newsreader.parse_pool import ParsePool
+
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+DOC = rss("Pool News", [item(1), item(2), item(3)])
+
+
+def scripted_job(data: bytes, feed: Feed, url: str, headers, now) -> ParsedFeed:
+    """Runs in the worker: misbehaves when the URL asks for it, else parses normally."""
+    if "/pid/" in url:
+        Path(url.split("/pid/", 1)[1]).write_text(str(os.getpid()))
+    if "slow" in url:
+        time.sleep(120)
+    if "crash" in url:
+        os._exit(3)
+    parsed = parse_pool._parse_job(data, feed, url, headers, now)
+    parsed.link = str(os.getpid())  # lets the test see which process did the work
+    return parsed
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parse_pool, "_target", scripted_job)
+
+
+def _feed(name: str) -> Feed:
+    return Feed.new(f"http://127.0.0.1:9/{name}")
+
+
+async def _parse(pool: ParsePool, name: str, data: bytes = DOC) -> ParsedFeed | str:
+    feed = _feed(name)
+    try:
+        return await pool.parse(data, feed=feed, url=feed.url, headers={}, now=NOW)
+    except ParseError as exc:
+        return f"error: {exc}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_parses_in_other_processes_and_reports_parse_errors(scripted: None) -> None:
+    async def main() -> list[ParsedFeed | str]:
+        with ParsePool(workers=2, timeout=20) as pool:
+            pool.start()
+            return await asyncio.gather(
+                *(_parse(pool, f"ok{i}") for i in range(6)),
+                _parse(pool, "empty", b""),
+                _parse(pool, "html", b"<html><body>hi</body></html>"),
+            )
+
+    results = asyncio.run(main())
+    oks = results[:6]
+    assert all(isinstance(r, ParsedFeed) and len(r.articles) == 3 for r in oks)
+    assert {r.articles[0].headline for r in oks} == {"Story number 1"}
+    pids = {int(r.link) for r in oks}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
+    assert results[6] == "error: empty response"
+    assert results[7] == "error: not a feed: got an HTML page"
+
+
+def test_parse_sync_and_default_worker_count() -> None:
+    with ParsePool() as pool:
+        assert pool.workers == (os.cpu_count() or 1)
+        feed = _feed("sync")
+        parsed = pool.parse_sync(DOC, feed=feed, url=feed.url, now=NOW)
+        assert parsed.title == "Pool News" and parsed.articles[0].first_seen == NOW
+        with pytest.raises(ParseError, match="empty response"):
+            pool.parse_sync(b"", feed=feed, url=feed.url)
+
+
+@pytest.mark.slow
+def test_timeout_kills_the_stuck_worker_and_others_still_parse(
+    scripted: None, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "slow.pid"
+
+    async def main() -> tuple[list[ParsedFeed | str], list[ParsedFeed | str], float, int]:
+        with ParsePool(workers=2, timeout=1.5) as pool:
+            pool.start()
+            started = time.monotonic()
+            first = await asyncio.gather(
+                _parse(pool, f"slow/pid/{pid_file}"),
+                *(_parse(pool, f"ok{i}") for i in range(5)),
+            )
+            elapsed = time.monotonic() - started
+            after = await asyncio.gather(*(_parse(pool, f"after{i}") for i in range(4)))
+            return first, after, elapsed, pool.restarts
+
+    first, after, elapsed, restarts = asyncio.run(main())
+    assert first[0] == "error: parse timed out after 1.5 s"
+    assert all(isinstance(r, ParsedFeed) and len(r.articles) == 3 for r in first[1:])
+    assert all(isinstance(r, ParsedFeed) for r in after)
+    assert elapsed < 15 and restarts >= 1
+    stuck = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while _pid_alive(stuck) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _pid_alive(stuck), "the stuck worker must be killed, not left sleeping"
+
+
+@pytest.mark.slow
+def test_worker_crash_fails_only_that_feed(scripted: None) -> None:
+    async def main() -> tuple[list[ParsedFeed | str], list[ParsedFeed | str], int]:
+        with ParsePool(workers=2, timeout=20) as pool:
+            first = await asyncio.gather(
+                *(_parse(pool, f"ok{i}") for i in range(3)),
+                _parse(pool, "crash"),
+                *(_parse(pool, f"ok{i}") for i in range(3, 6)),
+            )
+            after = await asyncio.gather(*(_parse(pool, f"after{i}") for i in range(3)))
+            return first, after, pool.restarts
+
+    first, after, restarts = asyncio.run(main())
+    assert first[3] == "error: parse failed: the parser process crashed"
+    others = first[:3] + first[4:] + after
+    assert all(isinstance(r, ParsedFeed) and len(r.articles) == 3 for r in others), others
+    assert restarts >= 1
+
+
+def test_cancelled_caller_and_close_fail_cleanly(scripted: None) -> None:
+    async def main() -> tuple[str, bool]:
+        pool = ParsePool(workers=1, timeout=20)
+        try:
+            task = asyncio.ensure_future(_parse(pool, "ok-cancelled"))
+            await asyncio.sleep(0)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            ok = await _parse(pool, "ok-after-cancel")
+            return "ok" if isinstance(ok, ParsedFeed) else str(ok), True
+        finally:
+            await asyncio.to_thread(pool.close)
+
+    assert asyncio.run(main()) == ("ok", True)
+    pool = ParsePool(workers=1)
+    pool.close()
+    feed = _feed("closed")
+    with pytest.raises(ParseError, match="parse pool closed"):
+        pool.parse_sync(DOC, feed=feed, url=feed.url)
+
+
+def test_close_fails_queued_jobs(scripted: None, tmp_path: Path) -> None:
+    pool = ParsePool(workers=1, timeout=30)
+    slow = _feed("slow")
+    queued = _feed("ok-queued")
+    busy = pool.submit(DOC, feed=slow, url=slow.url)
+    waiting = pool.submit(DOC, feed=queued, url=queued.url)
+    started = time.monotonic()
+    pool.close()
+    assert time.monotonic() - started < 10  # the busy worker is killed, not waited for
+    for future in (busy, waiting):
+        with pytest.raises(ParseError, match="parse pool closed"):
+            future.result(timeout=5)
