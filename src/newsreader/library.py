@@ -44,8 +44,10 @@ class Library:
     feeds: dict[str, Feed] = field(default_factory=dict)
     articles: dict[str, Article] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    related_index: RelatedIndex = field(init=False)
-    search_index: SearchIndex = field(init=False)
+    # Built on first use: `refresh`, `list` and `unread` never need them, and building both
+    # costs more than loading the cache itself.
+    _related: RelatedIndex | None = None
+    _search: SearchIndex | None = None
     _bodies_indexed: set[str] = field(default_factory=set)
 
     # ----------------------------------------------------------------- opening
@@ -72,11 +74,29 @@ class Library:
         snap = self.store.load()
         self.feeds = snap.feeds
         self.articles = snap.articles
-        self.related_index = RelatedIndex(self.articles, self.feed_title)
-        self.search_index = SearchIndex(self.articles, self.feed_title)
-        self.related_index.add_many(self.articles.values())
-        self.search_index.add_many(self.articles.values())
+        self._related = self._search = None
         self._bodies_indexed = set()
+
+    @property
+    def related_index(self) -> RelatedIndex:
+        if self._related is None:
+            index = RelatedIndex(self.articles, self.feed_title)
+            index.add_many(self.articles.values())
+            self._related = index
+        return self._related
+
+    @property
+    def search_index(self) -> SearchIndex:
+        if self._search is None:
+            index = SearchIndex(self.articles, self.feed_title)
+            index.add_many(self.articles.values())
+            self._search = index
+        return self._search
+
+    def build_indexes(self) -> None:
+        """Build the related and search indexes now (the UI does it in a worker at start)."""
+        self.related_index  # noqa: B018 - property builds on access
+        self.search_index  # noqa: B018
 
     def reload_if_changed(self) -> bool:
         """Pick up commits made by another process (cron's `newsreader refresh`)."""
@@ -228,13 +248,14 @@ class Library:
                 art.read, art.starred, art.first_seen = old.read, old.starred, old.first_seen
             self.articles[art.id] = art
             changed.append(art)
-        if changed:
-            self.related_index.add_many(changed)
-            self.search_index.add_many(changed)
+        if changed and self._related is not None:
+            self._related.add_many(changed)
+        if changed and self._search is not None:
+            self._search.add_many(changed)
             for art in changed:
                 html = batch.bodies.get(art.id)
                 if html and art.feed_id in self._bodies_indexed:
-                    self.search_index.add_body(art.id, plain_text(html))
+                    self._search.add_body(art.id, plain_text(html))
         self._drop(result.pruned)
         for article_id, value in batch.read.items():
             if article_id in self.articles:
@@ -246,8 +267,10 @@ class Library:
     def _drop(self, ids: Iterable[str]) -> None:
         for article_id in ids:
             if self.articles.pop(article_id, None) is not None:
-                self.related_index.remove(article_id)
-                self.search_index.remove(article_id)
+                if self._related is not None:
+                    self._related.remove(article_id)
+                if self._search is not None:
+                    self._search.remove(article_id)
 
     def add_feed(self, url: str, *, tags: Iterable[str] = (), title: str = "") -> Feed:
         url = normalise_feed_url(url)

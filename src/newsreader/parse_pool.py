@@ -2,8 +2,9 @@
 
 One parse on the event loop froze the UI for 455 ms; in a process pool the UI lag was ~0.2 ms
 (FACTS.md). Workers come from "forkserver" (or "spawn"), never "fork": the caller has threads.
-At most `workers` jobs are handed to the executor at a time, so a job's clock starts when it
-starts running; a job over its time limit gets its worker killed and the pool recreated.
+At most `PREFETCH` jobs per worker are handed to the executor at a time; a job's clock starts
+when it is handed over (twice the limit if it has to queue behind a busy worker), and a job
+over its limit gets its worker killed and the pool recreated.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from newsreader.models import Feed
 from newsreader.parse import ParsedFeed, ParseError
 
 MAX_ATTEMPTS = 3  # a job killed as a bystander of another job's timeout is run again
+# Jobs handed to the executor per worker. With 1, a worker idles for a whole round trip
+# (result back, next job over) after every feed: 4.3 s instead of 3.1 s for 200 feeds.
+PREFETCH = 2
 
 
 def _parse_job(
@@ -198,7 +202,7 @@ class ParsePool:
         return self._executor
 
     def _dispatch(self) -> None:
-        while self._queue and not self._closed and len(self._running) < self.workers:
+        while self._queue and not self._closed and len(self._running) < self.workers * PREFETCH:
             if any(job.suspect for job in self._running.values()):
                 return  # a suspect runs alone
             job = self._queue[0]
@@ -218,7 +222,10 @@ class ParsePool:
                 self._drop_executor(executor)
                 continue
             job.executor = executor
-            job.deadline = time.monotonic() + self.timeout
+            # A job queued behind a busy worker starts at most one time limit later (the job
+            # ahead of it is bounded too), so it gets two.
+            queued = len(self._running) >= self.workers
+            job.deadline = time.monotonic() + self.timeout * (2 if queued else 1)
             self._running[efut] = job
             self._cond.notify_all()
             efut.add_done_callback(self._done)

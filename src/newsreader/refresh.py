@@ -217,8 +217,9 @@ async def refresh(
     if pool is not None:
         return await refresher.run(pool)
     settings = library.settings
+    # Worker processes start with the first response that needs parsing: a refresh where
+    # every feed answers 304 never pays for them.
     with ParsePool(workers=settings.parse_workers, timeout=settings.parse_timeout) as own:
-        own.start()
         return await refresher.run(own)
 
 

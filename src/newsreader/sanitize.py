@@ -32,9 +32,10 @@ _CR = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 _SPACE_RUN = re.compile(r"[ \t\u00a0]+")
 _WS = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_TAG = re.compile(r"<[^>]*>")
-_BLOCK_TAG = re.compile(r"<\s*/?\s*(p|br|div|li|h[1-6]|blockquote|tr|ul|ol)\b[^>]*>", re.I)
-_DROP_ELEMENTS = re.compile(r"<(script|style|template|noscript)\b.*?</\1\s*>", re.I | re.S)
+# `[^<>]` rather than `[^>]`: a run of "<" with no ">" must not make each match rescan to the end.
+_TAG = re.compile(r"<[^<>]*>")
+_BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|br|div|li|h[1-6]|blockquote|tr|ul|ol)\b[^<>]*>", re.I)
+_DROP_OPEN = re.compile(r"<(script|style|template|noscript)\b", re.I)
 
 SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 OPENABLE_SCHEMES = frozenset({"http", "https"})
@@ -63,7 +64,7 @@ def html_to_text(value: object, limit: int = MAX_LEAD) -> str:
     raw = value if isinstance(value, str) else ("" if value is None else str(value))
     raw = raw[: limit * 20]
     if "<" in raw:
-        raw = _DROP_ELEMENTS.sub(" ", raw)
+        raw = _drop_hidden_elements(raw)
         raw = _BLOCK_TAG.sub("\n", raw)
         raw = _TAG.sub("", raw)
     if "&" in raw:
@@ -72,6 +73,23 @@ def html_to_text(value: object, limit: int = MAX_LEAD) -> str:
     lines = [_SPACE_RUN.sub(" ", line).strip() for line in text.split("\n")]
     text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
     return text[:limit]
+
+
+def _drop_hidden_elements(raw: str) -> str:
+    """Remove script/style/template/noscript elements in one forward scan (linear time)."""
+    out: list[str] = []
+    pos = 0
+    lowered = raw.lower()
+    while (match := _DROP_OPEN.search(raw, pos)) is not None:
+        out.append(raw[pos : match.start()])
+        end = lowered.find(f"</{match.group(1).lower()}", match.end())
+        if end < 0:
+            return " ".join(out)  # unclosed: everything after it is script
+        close = lowered.find(">", end)
+        pos = len(raw) if close < 0 else close + 1
+        out.append(" ")
+    out.append(raw[pos:])
+    return "".join(out)
 
 
 def clean_headline(value: object) -> str:

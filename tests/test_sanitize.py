@@ -1,0 +1,102 @@
+"""The one sanitiser: control and bidi characters out, lengths capped, links filtered."""
+
+import time
+
+import pytest
+
+from newsreader.sanitize import (
+    MAX_HEADLINE,
+    clean_headline,
+    clean_line,
+    clean_text,
+    clean_url,
+    html_to_text,
+    is_openable,
+)
+
+HOSTILE = [
+    "\x1b[2J\x1b[31mred",  # CSI: clear screen, colour
+    "\x1b]0;retitled\x07",  # OSC window title
+    "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\",  # OSC 8 hidden hyperlink
+    "\x9b31m C1 CSI \x85 NEL \x90 DCS",
+    "\u202eevil\u202c \u2066isolate\u2069 \u202aembed",
+    "zero\u200bwidth\ufeff and \u2060joiner",
+    "nul\x00 bell\x07 backspace\x08 del\x7f",
+    "lone surrogate \ud800 here",
+]
+
+
+def has_unsafe(text: str) -> bool:
+    return any(
+        (ord(c) < 32 and c not in "\n\t")
+        or 0x7F <= ord(c) <= 0x9F
+        or 0x202A <= ord(c) <= 0x202E
+        or 0x2066 <= ord(c) <= 0x2069
+        or c in "\u200b\u2060\ufeff"
+        or 0xD800 <= ord(c) <= 0xDFFF
+        for c in text
+    )
+
+
+@pytest.mark.parametrize("raw", HOSTILE)
+def test_every_cleaner_removes_controls_and_bidi(raw):
+    for cleaned in (clean_text(raw), clean_line(raw), clean_headline(raw), html_to_text(raw)):
+        assert not has_unsafe(cleaned), repr(cleaned)
+
+
+def test_markup_is_kept_as_literal_text():
+    title = "[@click=app.quit]x[/] Array[int] [b]bold[/b]"
+    assert clean_headline(title) == title
+    assert clean_line("a\n\tb  c") == "a b c"
+    assert clean_text("keep\nnew\tlines\r\nand crlf") == "keep\nnew\tlines\nand crlf"
+
+
+def test_emoji_joiners_and_rtl_text_survive():
+    family = "👨\u200d👩\u200d👧"  # ZWJ sequence
+    urdu = "پاکستان\u200cمیں"  # ZWNJ in Urdu
+    assert clean_line(family) == family and clean_line(urdu) == urdu
+
+
+def test_headlines_are_plain_text_with_entities_decoded():
+    assert clean_headline("<b>Krieg</b> &amp; Frieden &#8211; &quot;jetzt&quot;") == (
+        'Krieg & Frieden – "jetzt"'
+    )
+    assert clean_headline("&#27;]0;title") == "]0;title"
+    assert len(clean_headline("x" * 10_000)) == MAX_HEADLINE
+
+
+def test_html_to_text_drops_hidden_elements_and_keeps_paragraphs():
+    html = '<p>One</p><script>var x="</p>";</script><p>Two <style>p{}</style>three</p>'
+    assert html_to_text(html) == "One\n\nTwo three"
+    assert html_to_text("<p>before</p><SCRIPT>never closed <p>gone</p>") == "before"
+
+
+@pytest.mark.parametrize("payload", ["<script>" * 20_000, "<" * 160_000, "<a " * 50_000])
+def test_html_to_text_is_linear_on_pathological_input(payload):
+    started = time.perf_counter()
+    html_to_text(payload, limit=200_000)
+    # Generous bound: the quadratic version took minutes on these inputs.
+    assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("url", "base", "expected"),
+    [
+        ("https://example.org/a", "", "https://example.org/a"),
+        ("/b c", "https://example.org/x/", "https://example.org/b%20c"),
+        ("mailto:desk@example.org", "", "mailto:desk@example.org"),
+        ("javascript:alert(1)", "", ""),
+        ("JaVaScRiPt:alert(1)", "https://example.org/", ""),
+        ("data:text/html,<b>x</b>", "", ""),
+        ("file:///etc/passwd", "", ""),
+        ("https://exa\x1bmple.org/", "", "https://example.org/"),
+    ],
+)
+def test_clean_url_keeps_only_safe_schemes(url, base, expected):
+    assert clean_url(url, base) == expected
+
+
+def test_only_http_and_https_open():
+    assert is_openable("https://example.org/") and is_openable("http://example.org/x")
+    for url in ("mailto:a@b.c", "file:///etc/passwd", "javascript:x", "https://", "ftp://x/"):
+        assert not is_openable(url)
