@@ -137,3 +137,23 @@ def test_demo_runs_offline(tmp_path):
     assert out.returncode == 0, out.stderr
     assert len(out.stdout.splitlines()) >= 40
     assert not (tmp_path / "must-not-be-used").exists()
+
+
+def test_corrupt_and_newer_cache_give_one_line_not_a_traceback(served, data_dir, capsys):
+    run(capsys, "add", served.url("/war.xml"))
+    assert run(capsys, "refresh")[0] == 0
+    manifest = data_dir / "manifest.json"
+    text = manifest.read_text()
+    manifest.write_text(text[: len(text) // 2])  # truncated, as by a disk error
+    code, out, err = run(capsys, "list")
+    assert code == 0 and "Kriegsticker" in out  # rebuilt from the shards
+    assert "Traceback" not in err and err.strip() and err.count("\n") == 1
+    assert list(data_dir.glob("manifest.json.corrupt-*"))
+
+    import json as _json
+
+    data = _json.loads(manifest.read_text())
+    data["meta"]["1"]["schema"] = 99
+    manifest.write_text(_json.dumps(data))
+    code, _, err = run(capsys, "list")
+    assert code == 1 and "newer" in err and err.count("\n") == 1
