@@ -25,6 +25,14 @@ class Retention:
 
 
 @dataclass(slots=True)
+class UiSettings:
+    refresh_on_start: bool = True
+    refresh_minutes: float = 30.0  # background refresh interval while open; 0: never
+    read_delay: float = 1.5  # seconds an article is shown before it counts as read; < 0: never
+    unread_only: bool = False  # the headline list starts with only unread articles
+
+
+@dataclass(slots=True)
 class Settings:
     concurrency: int = 8  # requests at once
     per_host: int = 2  # requests at once to one host
@@ -34,17 +42,20 @@ class Settings:
     parse_workers: int = 0  # 0: one per core
     retention: Retention = field(default_factory=Retention)
     feed_retention: dict[str, dict[str, Any]] = field(default_factory=dict)  # by feed id or url
+    ui: UiSettings = field(default_factory=UiSettings)
+    keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. star = "s,*"
 
     def retention_for(self, feed_id: str, url: str = "") -> Retention:
         override = self.feed_retention.get(feed_id) or self.feed_retention.get(url)
         return self.retention.merged(override) if override else self.retention
 
 
-_SIMPLE = {f.name for f in fields(Settings)} - {"retention", "feed_retention"}
+_SIMPLE = {f.name for f in fields(Settings)} - {"retention", "feed_retention", "ui", "keys"}
+_UI = {f.name for f in fields(UiSettings)}
 
 
 def load_settings(path: Path | None) -> Settings:
-    """Read `[refresh]` and `[retention]` from the config file, if there is one."""
+    """Read `[refresh]`, `[retention]`, `[ui]` and `[keys]` from the config file, if any."""
     settings = Settings()
     if path is None or not path.exists():
         return settings
@@ -61,6 +72,11 @@ def load_settings(path: Path | None) -> Settings:
         per_feed = retention.pop("feeds", {})
         settings.retention = settings.retention.merged(retention)
         settings.feed_retention = {str(k): dict(v) for k, v in per_feed.items()}
+        for key, value in data.get("ui", {}).items():
+            if key in _UI:
+                default = getattr(settings.ui, key)
+                setattr(settings.ui, key, type(default)(value))
+        settings.keys = {str(k): str(v) for k, v in data.get("keys", {}).items()}
     except (TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"bad value in config {path}: {exc}") from None
     return settings

@@ -8,6 +8,7 @@ worker.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections import Counter
@@ -21,7 +22,7 @@ from newsreader.paths import Dirs, resolve_dirs
 from newsreader.related import Related, RelatedIndex
 from newsreader.sanitize import clean_line, clean_url
 from newsreader.search import SearchIndex
-from newsreader.store import Batch, CommitResult, Store, StoreError
+from newsreader.store import Batch, CommitResult, Snapshot, Store, StoreError
 from newsreader.to_markdown import article_markdown, plain_text
 
 
@@ -71,7 +72,16 @@ class Library:
         return lib
 
     def _load(self) -> None:
-        snap = self.store.load()
+        self.adopt(self.store.load())
+
+    def load_if_changed(self) -> Snapshot | None:
+        """Another process committed? Then the new state, read in the caller's thread."""
+        if self.store.disk_generation() == self.store.generation:
+            return None
+        return self.store.load()
+
+    def adopt(self, snap: Snapshot) -> None:
+        """Swap in a loaded state (on the thread that owns the in-memory state)."""
         self.feeds = snap.feeds
         self.articles = snap.articles
         self._related = self._search = None
@@ -81,7 +91,7 @@ class Library:
     def related_index(self) -> RelatedIndex:
         if self._related is None:
             index = RelatedIndex(self.articles, self.feed_title)
-            index.add_many(self.articles.values())
+            index.add_many(list(self.articles.values()))  # a copy: the UI may add meanwhile
             self._related = index
         return self._related
 
@@ -89,7 +99,7 @@ class Library:
     def search_index(self) -> SearchIndex:
         if self._search is None:
             index = SearchIndex(self.articles, self.feed_title)
-            index.add_many(self.articles.values())
+            index.add_many(list(self.articles.values()))  # a copy: the UI may add meanwhile
             self._search = index
         return self._search
 
@@ -219,16 +229,35 @@ class Library:
 
     def commit(self, batch: Batch) -> CommitResult:
         """Write a batch and bring memory and indexes up to date with it."""
+        before, result = self.write(batch)
+        self.absorb(batch, result, before)
+        return result
+
+    def write(self, batch: Batch) -> tuple[int, CommitResult]:
+        """The disk half of `commit` (safe in a worker thread: touches no in-memory state).
+
+        Returns the generation seen before writing and the result; hand both to `absorb` on the
+        thread that owns the in-memory state (the UI's), so readers there never see a dict
+        change under them.
+        """
         before = self.store.generation
         if batch.retention is None:
             batch.retention = self._retention
-        result = self.store.commit(batch)
+        return before, self.store.commit(batch)
+
+    async def commit_async(self, batch: Batch) -> CommitResult:
+        """`commit` with the disk write in a thread and the in-memory update on this loop."""
+        before, result = await asyncio.to_thread(self.write, batch)
+        self.absorb(batch, result, before)
+        return result
+
+    def absorb(self, batch: Batch, result: CommitResult, before: int) -> None:
+        """The in-memory half of `commit`."""
         if result.generation != before + 1:
             # Another process committed in between: the store merged on disk; reload all.
             self._load()
-            return result
-        self._apply(batch, result)
-        return result
+        else:
+            self._apply(batch, result)
 
     def _retention(self, feed_id: str) -> Retention:
         feed = self.feeds.get(feed_id)

@@ -18,7 +18,7 @@ from newsreader.library import Library
 from newsreader.models import Feed, utcnow
 from newsreader.parse import ParsedFeed, ParseError
 from newsreader.parse_pool import ParsePool
-from newsreader.store import Batch
+from newsreader.store import Batch, CommitResult
 
 # What a feed's refresh came to, as shown to the user.
 UPDATED, UNCHANGED, FAILED, GONE, LATER, SKIPPED = (
@@ -73,6 +73,7 @@ class RefreshSummary:
 
 
 ProgressCallback = Callable[[Progress], None]
+CommitCallback = Callable[[CommitResult], None]
 
 
 def _due(feed: Feed, now: datetime) -> str | None:
@@ -91,8 +92,10 @@ class _Refresher:
         feeds: list[Feed],
         on_progress: ProgressCallback | None,
         batch_feeds: int,
+        on_commit: CommitCallback | None = None,
     ) -> None:
         self.library = library
+        self.on_commit = on_commit
         self.feeds = {f.id: f for f in feeds}
         self.on_progress = on_progress
         self.batch_feeds = batch_feeds
@@ -193,7 +196,7 @@ class _Refresher:
             if batch.is_empty():
                 return
             self.pending, self.pending_reports = Batch(), []
-            result = await asyncio.to_thread(self.library.commit, batch)
+            result = await self.library.commit_async(batch)
             added = set(result.added)
             per_feed: dict[str, int] = {}
             for art in batch.articles:
@@ -201,6 +204,8 @@ class _Refresher:
                     per_feed[art.feed_id] = per_feed.get(art.feed_id, 0) + 1
             for report in reports:
                 report.new = per_feed.get(report.feed_id, 0)
+            if self.on_commit is not None:
+                self.on_commit(result)
 
 
 async def refresh(
@@ -208,12 +213,17 @@ async def refresh(
     feeds: Iterable[Feed] | None = None,
     *,
     on_progress: ProgressCallback | None = None,
+    on_commit: CommitCallback | None = None,
     batch_feeds: int = 50,
     pool: ParsePool | None = None,
 ) -> RefreshSummary:
-    """Refresh the given feeds (default: all) and commit what came back."""
+    """Refresh the given feeds (default: all) and commit what came back.
+
+    Run it on the loop that owns the library's in-memory state (the UI's): each batch is
+    written in a thread and then applied to memory on that loop, followed by `on_commit`.
+    """
     chosen = list(library.feeds.values() if feeds is None else feeds)
-    refresher = _Refresher(library, chosen, on_progress, batch_feeds)
+    refresher = _Refresher(library, chosen, on_progress, batch_feeds, on_commit)
     if pool is not None:
         return await refresher.run(pool)
     settings = library.settings
