@@ -265,8 +265,15 @@ def _cmd_show(lib: Library, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_read(lib: Library, args: argparse.Namespace) -> int:
-    """No subcommand: the reader (a headline list until the TUI lands)."""
+def _cmd_read(
+    lib: Library, args: argparse.Namespace, *, refresh_on_start: bool | None = None
+) -> int:
+    """No subcommand: the reader on a terminal; a headline list when output is not a terminal."""
+    if sys.stdout.isatty() and sys.stdin.isatty():
+        from newsreader.app import NewsReaderApp
+
+        NewsReaderApp(lib, refresh_on_start=refresh_on_start).run()
+        return EXIT_OK
     if not lib.feeds:
         print("Welcome to newsreader. Start with one of:")
         print("  newsreader add https://example.org/feed.xml")
@@ -308,10 +315,9 @@ def _demo(args: argparse.Namespace) -> int:
             summary = refresh_sync(lib)
             for report in summary.failures:
                 print(f"{report.title}: {report.error}", file=sys.stderr)
-            args.command = args.command or None
             if args.command in _COMMANDS:
                 return _COMMANDS[args.command](lib, args)
-            return _cmd_read(lib, args)
+            return _cmd_read(lib, args, refresh_on_start=False)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

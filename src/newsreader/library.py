@@ -50,6 +50,7 @@ class Library:
     _related: RelatedIndex | None = None
     _search: SearchIndex | None = None
     _bodies_indexed: set[str] = field(default_factory=set)
+    revision: int = 0  # bumped when the article objects are replaced (a reload)
 
     # ----------------------------------------------------------------- opening
 
@@ -82,6 +83,7 @@ class Library:
 
     def adopt(self, snap: Snapshot) -> None:
         """Swap in a loaded state (on the thread that owns the in-memory state)."""
+        self.revision += 1
         self.feeds = snap.feeds
         self.articles = snap.articles
         self._related = self._search = None

@@ -1,0 +1,160 @@
+"""Feed health: each feed's last error or status, failing feeds first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from rich.style import Style as RichStyle
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.color import Color, ColorParseError
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from newsreader.models import Feed
+from newsreader.timefmt import long_time
+
+# Rank of a feed's state: failing first, then warnings, then never fetched, then fine.
+FAILING, WARNING, UNFETCHED, OK = range(4)
+
+
+def feed_state(feed: Feed) -> tuple[int, str]:
+    """The feed's rank and its one-line status."""
+    if feed.last_error:
+        return FAILING, feed.last_error
+    if feed.gone:
+        return FAILING, "Gone: the server says this feed was removed"
+    if feed.warning:
+        return WARNING, feed.warning
+    if feed.last_fetched is None:
+        return UNFETCHED, "Not fetched yet"
+    return OK, "OK"
+
+
+def health_order(feeds: Sequence[Feed]) -> list[Feed]:
+    """Failing feeds first, then warnings, unfetched and healthy ones; by title within each."""
+    return sorted(feeds, key=lambda f: (feed_state(f)[0], f.display_title.casefold(), f.id))
+
+
+class _HealthTable(DataTable[Text]):
+    """Rows of feeds: j/k move like the lists, home/end go to the first/last feed."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="health_down"),
+        Binding("k", "cursor_up", "Up", show=False, id="health_up"),
+        Binding("home", "scroll_top", "First", show=False, id="health_first"),
+        Binding("end", "scroll_bottom", "Last", show=False, id="health_last"),
+    ]
+
+
+class FeedHealthScreen(ModalScreen[str | None]):
+    """A table of feeds and their errors; Enter dismisses with the feed id, escape with None.
+
+    The line under the table shows the highlighted feed's title, URL and whole status.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close", id="close_feed_health"),
+    ]
+
+    DEFAULT_CSS = """
+    FeedHealthScreen {
+        align: center middle;
+    }
+    FeedHealthScreen > #health-box {
+        width: 96%;
+        height: 90%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    FeedHealthScreen #health-title {
+        text-style: bold;
+        color: $accent;
+    }
+    FeedHealthScreen DataTable {
+        height: 1fr;
+        background: $surface;
+    }
+    FeedHealthScreen #health-detail {
+        height: auto;
+        max-height: 6;
+        border-top: solid $panel;
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self, feeds: Sequence[Feed], *, now: Callable[[], datetime]) -> None:
+        super().__init__()
+        self.feeds = health_order(feeds)
+        self._by_id = {f.id: f for f in self.feeds}
+        self._now = now
+
+    def compose(self) -> ComposeResult:
+        failing = sum(feed_state(f)[0] == FAILING for f in self.feeds)
+        title = f"Feed health: {failing} of {len(self.feeds)} feeds failing"
+        with Vertical(id="health-box"):
+            yield Static(Content(title), id="health-title")
+            yield _HealthTable(cursor_type="row", zebra_stripes=True, id="health-table")
+            yield Static(Content(""), id="health-detail")
+
+    def _theme_style(self, name: str) -> RichStyle:
+        # DataTable cells are Rich renderables, which cannot use $variables: resolve the theme's.
+        value = self.app.get_css_variables().get(name)
+        try:
+            color = Color.parse(value).rich_color if value else None
+        except ColorParseError:
+            color = None
+        return RichStyle(color=color, bold=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(_HealthTable)
+        table.add_column("Feed", key="feed", width=30)
+        table.add_column("HTTP", key="http")
+        table.add_column("When", key="when")
+        table.add_column("Status", key="status")  # last: errors can be long
+        styles = {
+            FAILING: self._theme_style("error"),
+            WARNING: self._theme_style("warning"),
+            UNFETCHED: RichStyle(dim=True),
+            OK: RichStyle(),
+        }
+        now = self._now()
+        for feed in self.feeds:
+            rank, status = feed_state(feed)
+            when = feed.error_at if rank == FAILING and feed.error_at else feed.last_fetched
+            table.add_row(
+                Text(feed.display_title, no_wrap=True, overflow="ellipsis"),
+                Text(str(feed.last_status) if feed.last_status else ""),
+                Text(long_time(when, now) if when else "", no_wrap=True),
+                Text(status, style=styles[rank], no_wrap=True),
+                key=feed.id,
+            )
+        table.focus()
+        if self.feeds:
+            self._show_detail(self.feeds[0])
+
+    def _show_detail(self, feed: Feed) -> None:
+        _, status = feed_state(feed)
+        detail = Content.assemble((feed.display_title, "bold"), "\n", feed.url, "\n", status)
+        self.query_one("#health-detail", Static).update(detail)
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        feed = self._by_id.get(str(event.row_key.value))
+        if feed is not None:
+            self._show_detail(feed)
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.dismiss(str(event.row_key.value))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

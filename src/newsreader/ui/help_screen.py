@@ -1,0 +1,153 @@
+"""The help screen: every command with the keys it is bound to now, grouped, plus list keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from newsreader.ui.bindings import COMMANDS, Command
+
+PANE_GROUP = "In lists and panes"
+
+# Keys bound inside the panes themselves (no remappable command): (keys, description).
+PANE_KEYS: tuple[tuple[str, str], ...] = (
+    ("tab", "Focus the next pane"),
+    ("shift+tab", "Focus the previous pane"),
+    ("down,j", "Down one row"),
+    ("up,k", "Up one row"),
+    ("pagedown,pageup", "Down / up one page"),
+    ("home,end", "First / last row"),
+    ("enter", "Choose the highlighted row"),
+    ("escape", "Close this screen or a dialog"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HelpRow:
+    group: str
+    keys: str  # as displayed, e.g. "⌫, alt+←"
+    description: str
+    binding_id: str  # "" for pane keys, which cannot be remapped
+
+
+def help_rows(
+    commands: Sequence[Command],
+    keymap: Mapping[str, str],
+    key_display: Callable[[str], str],
+    pane_keys: Sequence[tuple[str, str]] = PANE_KEYS,
+) -> list[HelpRow]:
+    """Rows grouped in the order groups first appear; keys from `keymap` where it remaps one."""
+
+    def show(keys: str) -> str:
+        return ", ".join(key_display(k.strip()) for k in keys.split(",") if k.strip())
+
+    groups: dict[str, list[HelpRow]] = {}
+    for command in commands:
+        keys = keymap.get(command.id) or command.keys
+        row = HelpRow(command.group, show(keys), command.description, command.id)
+        groups.setdefault(command.group, []).append(row)
+    for keys, description in pane_keys:
+        groups.setdefault(PANE_GROUP, []).append(HelpRow(PANE_GROUP, show(keys), description, ""))
+    return [row for rows in groups.values() for row in rows]
+
+
+class _HelpTable(DataTable[Text]):
+    """A read-only table: j/k scroll like the lists, home/end go to the top/bottom."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="help_down"),
+        Binding("k", "cursor_up", "Up", show=False, id="help_up"),
+        Binding("home", "scroll_top", "Top", show=False, id="help_top"),
+        Binding("end", "scroll_bottom", "Bottom", show=False, id="help_bottom"),
+    ]
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, in a scrollable table; escape, ? or q closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "close", "Close", id="close_help"),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > #help-box {
+        width: 96;
+        max-width: 95%;
+        height: 90%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    HelpScreen #help-title {
+        text-style: bold;
+        color: $accent;
+    }
+    HelpScreen #help-hint {
+        color: $text-muted;
+    }
+    HelpScreen DataTable {
+        height: 1fr;
+        background: $surface;
+    }
+    """
+
+    def __init__(
+        self,
+        commands: Sequence[Command] = COMMANDS,
+        *,
+        keymap: Mapping[str, str] | None = None,
+        pane_keys: Sequence[tuple[str, str]] = PANE_KEYS,
+    ) -> None:
+        """`keymap` None: use the app's current keymap (its `[keys]` remappings)."""
+        super().__init__()
+        self._commands = commands
+        self._keymap = keymap
+        self._pane_keys = pane_keys
+        self.rows: list[HelpRow] = []
+
+    def _key_display(self, key: str) -> str:
+        return self.app.get_key_display(Binding(key, ""))
+
+    def compose(self) -> ComposeResult:
+        # Textual keeps the keymap in a private attribute; fall back to the defaults without it.
+        keymap = self._keymap if self._keymap is not None else getattr(self.app, "_keymap", {})
+        self.rows = help_rows(self._commands, keymap, self._key_display, self._pane_keys)
+        with Vertical(id="help-box"):
+            yield Static(Content("Help: every key"), id="help-title")
+            yield Static(
+                Content("Remap a key by its id in the [keys] table of config.toml."),
+                id="help-hint",
+            )
+            yield _HelpTable(cursor_type="none", zebra_stripes=True, id="help-table")
+
+    def on_mount(self) -> None:
+        table = self.query_one(_HelpTable)
+        table.add_column("Keys", key="keys")
+        table.add_column("Command", key="description")
+        table.add_column("Id", key="id")
+        group = None
+        for row in self.rows:
+            if row.group != group:
+                if group is not None:
+                    table.add_row(Text(), Text(), Text())
+                group = row.group
+                table.add_row(Text(group, style="bold underline"), Text(), Text())
+            table.add_row(
+                Text(row.keys, style="bold"), Text(row.description), Text(row.binding_id, "dim")
+            )
+        table.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
