@@ -1,0 +1,161 @@
+"""The Textual application: owns the Library and the screens, persists the theme."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from newsreader.library import Library, LibraryError
+from newsreader.models import utcnow
+from newsreader.opml import OpmlError, read_opml
+from newsreader.store import StoreError
+from newsreader.ui.bindings import COMMANDS, parse_keymap
+from newsreader.ui.welcome_screen import WelcomeScreen
+
+
+class NewsReaderApp(App[None]):
+    CSS_PATH = "ui/newsreader.tcss"
+    TITLE = "newsreader"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self,
+        library: Library,
+        *,
+        now: Callable[[], datetime] = utcnow,
+        state_file: Path | None = None,
+        refresh_on_start: bool | None = None,
+    ) -> None:
+        super().__init__()
+        self.library = library
+        self.now = now
+        self.state_file = state_file if state_file is not None else library.dirs.config / "ui.json"
+        ui = library.settings.ui
+        self.refresh_on_start = (
+            ui.refresh_on_start if refresh_on_start is None else refresh_on_start
+        )
+        keymap, unknown = parse_keymap(library.settings.keys)
+        self._unknown_keys = unknown
+        if keymap:
+            self.set_keymap(keymap)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def on_mount(self) -> None:
+        saved = self._read_state().get("theme")
+        if isinstance(saved, str) and saved in self.available_themes:
+            self.theme = saved
+        for warning in self.library.warnings:
+            self.notify(warning, title="Cache", severity="warning", markup=False, timeout=10)
+        if self._unknown_keys:
+            self.notify(
+                "Unknown binding ids in [keys]: " + ", ".join(self._unknown_keys),
+                severity="warning",
+                markup=False,
+            )
+        self.push_screen(self._first_screen())
+
+    def _first_screen(self) -> Screen[None]:
+        if self.library.feeds:
+            from newsreader.ui.main_screen import MainScreen
+
+            return MainScreen()
+        return WelcomeScreen()
+
+    def show_main(self) -> None:
+        """Leave the welcome screen once there are feeds."""
+        from newsreader.ui.main_screen import MainScreen
+
+        self.switch_screen(MainScreen())
+
+    # ------------------------------------------------------------------ first run
+
+    @on(WelcomeScreen.AddFeed)
+    def _welcome_add(self, event: WelcomeScreen.AddFeed) -> None:
+        self._subscribe(lambda: self.library.add_feed(event.url))
+
+    @on(WelcomeScreen.ImportOpml)
+    def _welcome_import(self, event: WelcomeScreen.ImportOpml) -> None:
+        def do() -> None:
+            try:
+                data = Path(event.path).read_bytes()
+            except OSError as exc:
+                raise LibraryError(f"cannot read {event.path}: {exc.strerror}") from None
+            added, _ = self.library.add_feeds((f.url, f.title, f.tags) for f in read_opml(data))
+            if not added:
+                raise LibraryError(f"no new feeds in {event.path}")
+
+        self._subscribe(do)
+
+    @on(WelcomeScreen.OpenDemo)
+    def _welcome_demo(self, event: WelcomeScreen.OpenDemo) -> None:
+        from newsreader.demo import DEMO_FEEDS, demo_feed_paths
+
+        entries = [
+            (path.as_uri(), title, list(tags))
+            for path, (_f, title, tags) in zip(demo_feed_paths(), DEMO_FEEDS, strict=True)
+        ]
+        self._subscribe(lambda: self.library.add_feeds(entries))
+
+    @work(thread=True, exclusive=True, group="subscribe", exit_on_error=False)
+    def _subscribe(self, change: Callable[[], object]) -> None:
+        try:
+            change()
+        except (LibraryError, OpmlError, StoreError) as exc:
+            self.call_from_thread(self._welcome_error, str(exc))
+            return
+        self.refresh_on_start = True  # fetch what was just added
+        self.call_from_thread(self.show_main)
+
+    def _welcome_error(self, text: str) -> None:
+        if isinstance(self.screen, WelcomeScreen):
+            self.screen.set_error(text)
+
+    def watch_theme(self, theme: str) -> None:
+        state = self._read_state()
+        if state.get("theme") != theme:
+            state["theme"] = theme
+            self._write_state(state)
+
+    # ------------------------------------------------------------------ palette
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for command in COMMANDS:
+            if not command.palette:
+                continue
+            action = command.action
+            yield SystemCommand(
+                command.description,
+                f"{command.group} · key: {command.keys.split(',')[0]}",
+                partial(self._run_screen_action, action),
+            )
+
+    def _run_screen_action(self, action: str) -> None:
+        self.call_later(self.screen.run_action, action)
+
+    # ------------------------------------------------------------------ ui state
+
+    def _read_state(self) -> dict[str, object]:
+        try:
+            data = json.loads(self.state_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write_state(self, state: dict[str, object]) -> None:
+        try:
+            self.state_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.state_file.with_name(f".{self.state_file.name}.tmp")
+            tmp.write_text(json.dumps(state), encoding="utf-8")
+            os.replace(tmp, self.state_file)
+        except OSError as exc:
+            self.notify(f"Cannot save the theme: {exc.strerror}", severity="warning", markup=False)

@@ -1,0 +1,382 @@
+"""HeadlineList: the list of headlines, a line-API widget that stays smooth at 25,000+ rows.
+
+ListView and OptionList cost seconds to fill at a few thousand rows (FACTS.md); this widget keeps
+only a list of Article objects and renders the handful of visible rows on demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from newsreader.models import Article
+from newsreader.timefmt import short_time
+
+UNREAD_MARK = "●"
+STARRED_MARK = "★"
+MARK_WIDTH = 3  # " ● "
+TIME_WIDTH = 7  # short_time is 6 cells, plus a gap
+FEED_WIDTH = 16
+ELLIPSIS = "…"
+
+
+def fit_cells(text: str, width: int) -> str:
+    """`text` cut (with …) or padded to exactly `width` terminal cells; wide characters count 2."""
+    if width <= 0:
+        return ""
+    if "\n" in text or "\t" in text:
+        # Ingest keeps headlines on one line; a stray newline would still break the row.
+        text = " ".join(text.split())
+    length = cell_len(text)
+    if length <= width:
+        return text + " " * (width - length)
+    # set_cell_size pads with a space when a wide character straddles the cut: drop it.
+    cut = set_cell_size(text, width - 1).rstrip() + ELLIPSIS
+    return cut + " " * (width - cell_len(cut))
+
+
+def feed_column_width(width: int) -> int:
+    """Cells for the feed title: fixed on normal panes, shrinking on very narrow ones."""
+    if width >= MARK_WIDTH + TIME_WIDTH + FEED_WIDTH + 1 + 24:
+        return FEED_WIDTH
+    return max(0, min(FEED_WIDTH, (width - MARK_WIDTH - TIME_WIDTH) // 3 - 1))
+
+
+class HeadlineList(ScrollView, can_focus=True):
+    """One row per article: mark, time, feed title, headline; a keyboard-driven cursor."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Previous headline", show=False, id="headline_up"),
+        Binding("down,j", "cursor_down", "Next headline", show=False, id="headline_down"),
+        Binding("pageup", "cursor_page_up", "Page up", show=False, id="headline_page_up"),
+        Binding("pagedown", "cursor_page_down", "Page down", show=False, id="headline_page_down"),
+        Binding("home", "cursor_first", "First headline", show=False, id="headline_first"),
+        Binding("end", "cursor_last", "Last headline", show=False, id="headline_last"),
+        Binding("enter", "select_cursor", "Open the headline", show=False, id="headline_select"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "headline-list--cursor",
+        "headline-list--unread",
+        "headline-list--mark",
+        "headline-list--starred",
+        "headline-list--time",
+        "headline-list--feed",
+    }
+
+    # The cursor sets no text-style: bold is kept as the "unread" signal even on the cursor row.
+    DEFAULT_CSS = """
+    HeadlineList {
+        background: $surface;
+        overflow-x: hidden;
+        overflow-y: auto;
+        & > .headline-list--cursor {
+            color: $block-cursor-blurred-foreground;
+            background: $block-cursor-blurred-background;
+        }
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .headline-list--cursor {
+                color: $block-cursor-foreground;
+                background: $block-cursor-background;
+            }
+        }
+        & > .headline-list--unread {
+            text-style: bold;
+        }
+        & > .headline-list--mark {
+            color: $accent;
+        }
+        & > .headline-list--starred {
+            color: $warning;
+        }
+        & > .headline-list--time {
+            color: $text-muted;
+        }
+        & > .headline-list--feed {
+            color: $text-muted;
+        }
+    }
+    """
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor moved to another row or article (debouncing is the receiver's job)."""
+
+        headline_list: HeadlineList
+        article_id: str | None
+        row: int
+
+        @property
+        def control(self) -> HeadlineList:
+            return self.headline_list
+
+    @dataclass
+    class Selected(Message):
+        """Enter (or a double click) on a row."""
+
+        headline_list: HeadlineList
+        article_id: str
+        row: int
+
+        @property
+        def control(self) -> HeadlineList:
+            return self.headline_list
+
+    def __init__(
+        self,
+        *,
+        now: Callable[[], datetime],
+        feed_title: Callable[[str], str],
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._now = now
+        self._feed_title = feed_title
+        self._articles: list[Article] = []
+        self._rows: dict[str, int] = {}
+        self._cursor_row = 0
+        self._paint_now: datetime | None = None
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._reveal_on_resize = False
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def articles(self) -> Sequence[Article]:
+        return self._articles
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor_row
+
+    @property
+    def article_id(self) -> str | None:
+        """The id of the article under the cursor (None when the list is empty)."""
+        article = self.article_at(self._cursor_row)
+        return None if article is None else article.id
+
+    def article_at(self, row: int) -> Article | None:
+        if 0 <= row < len(self._articles):
+            return self._articles[row]
+        return None
+
+    def row_of(self, article_id: str) -> int | None:
+        return self._rows.get(article_id)
+
+    def next_unread(self, forward: bool = True) -> int | None:
+        """Row of the nearest unread article after (or before) the cursor; the cursor stays."""
+        articles = self._articles
+        if forward:
+            rows = range(self._cursor_row + 1, len(articles))
+        else:
+            rows = range(min(self._cursor_row, len(articles)) - 1, -1, -1)
+        for row in rows:
+            if not articles[row].read:
+                return row
+        return None
+
+    # ------------------------------------------------------------------ changes
+
+    def set_articles(self, articles: Sequence[Article], *, keep_article: str | None = None) -> None:
+        """Replace the rows; the cursor stays on `keep_article`, at the same place on screen."""
+        old_id = self.article_id
+        old_screen_row = self._cursor_row - self.scroll_offset.y
+        self._articles = list(articles)
+        self._rows = {article.id: row for row, article in enumerate(self._articles)}
+        self._strips.clear()
+        count = len(self._articles)
+        self.virtual_size = Size(0, count)
+
+        kept = self._rows.get(keep_article) if keep_article is not None else None
+        self._cursor_row = kept if kept is not None else max(0, min(self._cursor_row, count - 1))
+        height = self.scrollable_content_region.height
+        if kept is not None and height > 0:
+            top = max(0, min(kept - old_screen_row, count - height))
+            self.scroll_to(y=top, animate=False)
+        else:
+            if height > 0:
+                self.scroll_to(y=max(0, min(self.scroll_offset.y, count - height)), animate=False)
+            self._reveal_cursor()
+        self.refresh()
+        if self.article_id != old_id:
+            self._post_highlighted()
+
+    def move_cursor(self, row: int, *, scroll: bool = True) -> None:
+        """Put the cursor on `row` (clamped); posts Highlighted when the row changes."""
+        if not self._articles:
+            return
+        row = max(0, min(row, len(self._articles) - 1))
+        old = self._cursor_row
+        if row != old:
+            self._cursor_row = row
+            self.refresh_line(old)
+            self.refresh_line(row)
+        if scroll:
+            self._reveal_cursor()
+        if row != old:
+            self._post_highlighted()
+
+    def select_article(self, article_id: str) -> bool:
+        """Move the cursor to the article; False when it is not in the list."""
+        row = self._rows.get(article_id)
+        if row is None:
+            return False
+        self.move_cursor(row)
+        return True
+
+    def refresh_article(self, article_id: str) -> None:
+        """Repaint one row after its read/star mark changed."""
+        row = self._rows.get(article_id)
+        if row is not None:
+            self.refresh_line(row)
+
+    def refresh_all(self) -> None:
+        """Repaint every row (many marks or feed titles changed)."""
+        self._strips.clear()
+        self.refresh()
+
+    # ------------------------------------------------------------------ actions
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self._cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self._cursor_row + 1)
+
+    def action_cursor_page_up(self) -> None:
+        self._page(-1)
+
+    def action_cursor_page_down(self) -> None:
+        self._page(1)
+
+    def action_cursor_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_cursor_last(self) -> None:
+        self.move_cursor(len(self._articles) - 1)
+
+    def action_select_cursor(self) -> None:
+        article_id = self.article_id
+        if article_id is not None:
+            self.post_message(self.Selected(self, article_id, self._cursor_row))
+
+    def _page(self, direction: int) -> None:
+        # Page the view and the cursor together so the cursor keeps its place on screen.
+        page = max(1, self.scrollable_content_region.height - 1)
+        if self._articles and self.scrollable_content_region.height > 0:
+            self.scroll_to(y=self.scroll_offset.y + direction * page, animate=False)
+        self.move_cursor(self._cursor_row + direction * page)
+
+    # ------------------------------------------------------------------ events
+
+    def _on_click(self, event: events.Click) -> None:
+        # Textual also runs Widget._on_click (every handler in the MRO is dispatched).
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        row = self.scroll_offset.y + offset.y
+        if row < len(self._articles):
+            self.move_cursor(row)
+            if event.chain == 2:
+                self.action_select_cursor()
+
+    def _on_resize(self, event: events.Resize) -> None:
+        if self._reveal_on_resize:
+            self._reveal_cursor()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def _post_highlighted(self) -> None:
+        self.post_message(self.Highlighted(self, self.article_id, self._cursor_row))
+
+    def _reveal_cursor(self) -> None:
+        height = self.scrollable_content_region.height
+        if height <= 0:
+            # Not laid out yet: scrolling now would use a zero-height window.
+            self._reveal_on_resize = True
+            return
+        self._reveal_on_resize = False
+        top = self.scroll_offset.y
+        row = self._cursor_row
+        if row < top:
+            self.scroll_to(y=row, animate=False)
+        elif row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False)
+
+    # ------------------------------------------------------------------ rendering
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # One clock reading per paint, so every row of a frame agrees on what "today" is.
+        self._paint_now = self._now()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_now = None
+
+    def render_line(self, y: int) -> Strip:
+        row = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if row >= len(self._articles) or width <= 0:
+            return Strip.blank(width, self.get_visual_style().rich_style)
+        return self._render_row(row, width)
+
+    def _render_row(self, row: int, width: int) -> Strip:
+        article = self._articles[row]
+        now = self._paint_now or self._now()
+        when = short_time(article.published, now)
+        cursor = row == self._cursor_row
+        unread = not article.read
+        key = (article.id, unread, article.starred, cursor, self.has_focus, width, when)
+        strip = self._strips.get(key)
+        if strip is not None:
+            return strip
+
+        extra = ("headline-list--unread",) if unread else ()
+        tail = ("headline-list--cursor",) if cursor else ()
+
+        def style(*names: str) -> Style:
+            return self.get_visual_style(*names, *extra, *tail).rich_style
+
+        if article.starred:
+            mark, mark_style = STARRED_MARK, style("headline-list--starred")
+        elif unread:
+            mark, mark_style = UNREAD_MARK, style("headline-list--mark")
+        else:
+            mark, mark_style = " ", style()
+        base = style()
+        feed_width = feed_column_width(width)
+        headline_width = width - MARK_WIDTH - TIME_WIDTH - (feed_width + 1 if feed_width else 0)
+        segments = [
+            Segment(" ", base),
+            Segment(mark, mark_style),
+            Segment(" ", base),
+            Segment(fit_cells(when, TIME_WIDTH), style("headline-list--time")),
+        ]
+        if feed_width:
+            title = self._feed_title(article.feed_id)
+            segments.append(Segment(fit_cells(title, feed_width), style("headline-list--feed")))
+            segments.append(Segment(" ", base))
+        if headline_width > 0:
+            segments.append(Segment(fit_cells(article.headline, headline_width), base))
+        strip = Strip(segments).adjust_cell_length(width, base)
+        self._strips[key] = strip
+        return strip

@@ -1,0 +1,577 @@
+"""The reader's main screen: tags | headlines | article, and everything that moves between them.
+
+The screen is the only UI object that talks to the Library. Widgets get plain model objects and
+post messages up. Slow work (Markdown, related stories, search, store writes, refresh, loading
+another process's changes) runs in workers; results come back to this loop, which alone changes
+the in-memory state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from newsreader.history import History, Place
+from newsreader.library import Library
+from newsreader.models import Article
+from newsreader.related import Related
+from newsreader.sanitize import is_openable
+from newsreader.store import Batch, CommitResult, Snapshot, StoreError
+from newsreader.ui.article_view import ArticleView
+from newsreader.ui.bindings import screen_bindings
+from newsreader.ui.headline_list import HeadlineList
+from newsreader.ui.tag_pane import TagPane
+
+SHOW_DEBOUNCE = 0.12  # s: holding j/k must not render every article on the way
+WATCH_INTERVAL = 5.0  # s: how often to look for another process's commits
+
+
+@dataclass(slots=True)
+class Shown:
+    """What the article pane got from a worker."""
+
+    article: Article
+    markdown: str
+    related: list[tuple[Related, Article]]
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = screen_bindings()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = "all"
+        self.unread_only = False
+        self.search_query: str | None = None
+        self.history = History()
+        self._undo: list[str] = []
+        self._pending = Batch()
+        self._writing = False
+        self._show_timer: Timer | None = None
+        self._read_timer: Timer | None = None
+        self._restoring: Place | None = None
+        self._refresh_worker: Worker[None] | None = None
+        self._revision = -1
+        self._quit_anyway = False
+
+    # ------------------------------------------------------------------ layout
+
+    @property
+    def library(self) -> Library:
+        return self.app.library  # type: ignore[attr-defined, no-any-return]
+
+    def compose(self) -> ComposeResult:
+        now = self.app.now  # type: ignore[attr-defined]
+        with Horizontal(id="panes"):
+            yield TagPane(id="tags")
+            yield HeadlineList(now=now, feed_title=self.library.feed_title, id="headlines")
+            yield ArticleView(now=now, open_url=self._open_url, id="article")
+        yield Input(
+            placeholder='Search: words, "phrase", tag:X, feed:Y, unread, starred', id="search"
+        )
+        yield Static(id="status", markup=False)
+        yield Footer()
+
+    @property
+    def tags(self) -> TagPane:
+        return self.query_one(TagPane)
+
+    @property
+    def headlines(self) -> HeadlineList:
+        return self.query_one(HeadlineList)
+
+    @property
+    def article_view(self) -> ArticleView:
+        return self.query_one(ArticleView)
+
+    def on_mount(self) -> None:
+        self.unread_only = self.library.settings.ui.unread_only
+        self._revision = self.library.revision
+        self.query_one("#search").display = False
+        self._fill_tags()
+        self._fill_headlines()
+        self.headlines.focus()
+        self.article_view.show_message("Select a headline and press Enter.")
+        self._build_indexes()
+        self.set_interval(WATCH_INTERVAL, self._watch_disk)
+        ui = self.library.settings.ui
+        if self.app.refresh_on_start:  # type: ignore[attr-defined]
+            self.call_after_refresh(self.action_refresh_all)
+        if ui.refresh_minutes > 0:
+            self.set_interval(ui.refresh_minutes * 60, self.action_refresh_all)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 100, "narrow")
+
+    # ------------------------------------------------------------------ lists
+
+    def _view_articles(self, view: str) -> list[Article]:
+        lib = self.library
+        if view == "unread":
+            items = [a for a in lib.newest_first() if not a.read]
+        elif view == "starred":
+            items = [a for a in lib.newest_first() if a.starred]
+        elif view.startswith("tag:"):
+            items = lib.with_tag(view[4:])
+        elif view.startswith("feed:"):
+            items = lib.newest_first(a for a in lib.articles.values() if a.feed_id == view[5:])
+        elif view.startswith("search:"):
+            items = lib.search(view[7:])
+        else:
+            items = lib.newest_first()
+        if self.unread_only and view != "unread":
+            items = [a for a in items if not a.read]
+        return items
+
+    def _fill_tags(self) -> None:
+        lib = self.library
+        unread = lib.unread_counts()
+        self.tags.set_data(
+            all_count=len(lib.articles),
+            unread_count=sum(unread.values()),
+            starred_count=sum(1 for a in lib.articles.values() if a.starred),
+            tags=lib.tag_counts(),
+            feeds=[(f, unread.get(f.id, 0)) for f in lib.sorted_feeds()],
+            search=self.search_query,
+        )
+
+    def _fill_headlines(self, *, keep: str | None = None) -> None:
+        self.headlines.set_articles(self._view_articles(self.view), keep_article=keep)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        label = {"all": "All articles", "unread": "Unread", "starred": "Starred"}.get(self.view)
+        if label is None:
+            kind, _, value = self.view.partition(":")
+            if kind == "feed":
+                value = self.library.feed_title(value)
+            label = f"{kind.capitalize()}: {value}"
+        if self.unread_only:
+            label += " (unread only)"
+        self.headlines.border_title = Content(f"{label} · {len(self.headlines.articles)}")
+
+    def _set_view(self, view: str, *, keep: str | None = None) -> None:
+        self.view = view
+        self.tags.select_view(view)
+        self._fill_headlines(keep=keep)
+
+    def _state_changed(self, *, rebuild: bool = False) -> None:
+        """After a commit: rebuild the list when articles came or went, else refresh marks.
+
+        The cursor stays on the same article at the same place on screen (HeadlineList keeps
+        it), so new articles never move what the user is looking at.
+        """
+        if rebuild or self.library.revision != self._revision:
+            self._revision = self.library.revision
+            self._fill_headlines(keep=self.headlines.article_id)
+        else:
+            self.headlines.refresh_all()
+        self._fill_tags()
+
+    # ------------------------------------------------------------------ showing articles
+
+    @on(HeadlineList.Highlighted)
+    def _on_highlighted(self, event: HeadlineList.Highlighted) -> None:
+        if self._restoring is not None or event.article_id is None:
+            return
+        if self._show_timer is not None:
+            self._show_timer.stop()
+        article_id = event.article_id
+        self._show_timer = self.set_timer(SHOW_DEBOUNCE, lambda: self._open(article_id))
+
+    @on(HeadlineList.Selected)
+    def _on_selected(self, event: HeadlineList.Selected) -> None:
+        if self.article_view.article_id != event.article_id:
+            self._open(event.article_id)
+        self.article_view.focus()
+
+    def _open(self, article_id: str, *, scroll_y: float = 0.0, push: bool = True) -> None:
+        article = self.library.articles.get(article_id)
+        if article is None:
+            return
+        if push:
+            if self.history.current is not None:
+                self.history.remember(scroll_y=self.article_view.scroll_y)
+            self.history.visit(Place(self.view, article_id, self.headlines.cursor_row, 0.0))
+        self._load_article(article, scroll_y)
+
+    @work(thread=True, exclusive=True, group="show", exit_on_error=False)
+    def _load_article(self, article: Article, scroll_y: float) -> None:
+        lib = self.library
+        markdown = lib.body_markdown(article)
+        related = [
+            (r, lib.articles[r.article_id])
+            for r in lib.related(article, 5)
+            if r.article_id in lib.articles
+        ]
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._display, Shown(article, markdown, related), scroll_y)
+
+    def _display(self, shown: Shown, scroll_y: float) -> None:
+        art = shown.article
+        self.article_view.show_article(
+            art,
+            feed_title=self.library.feed_title(art.feed_id),
+            body_markdown=shown.markdown,
+            related=shown.related,
+            related_feed_title=self.library.feed_title,
+        )
+        if scroll_y:
+            self.article_view.restore_scroll(scroll_y)
+        if self._read_timer is not None:
+            self._read_timer.stop()
+            self._read_timer = None
+        delay = self.library.settings.ui.read_delay
+        if not art.read and delay >= 0:
+            self._read_timer = self.set_timer(delay, lambda: self._mark([art], read=True))
+
+    @on(ArticleView.RelatedChosen)
+    def _on_related(self, event: ArticleView.RelatedChosen) -> None:
+        self._go_related(event.article_id)
+
+    def _go_related(self, article_id: str) -> None:
+        if article_id not in self.library.articles:
+            return
+        self._open(article_id)
+        # Follow it in the headline list when it is there; otherwise the list stays put.
+        self._restoring = self.history.current
+        self.headlines.select_article(article_id)
+        self.call_after_refresh(self._end_restore)
+
+    @on(ArticleView.TagChosen)
+    def _on_tag(self, event: ArticleView.TagChosen) -> None:
+        self._set_view(f"tag:{event.tag}", keep=self.article_view.article_id)
+
+    @on(TagPane.ViewChosen)
+    def _on_view(self, event: TagPane.ViewChosen) -> None:
+        self.view = event.view
+        self._fill_headlines(keep=self.headlines.article_id)
+
+    # ------------------------------------------------------------------ history
+
+    def action_back(self) -> None:
+        self.history.remember(
+            scroll_y=self.article_view.scroll_y, headline_row=self.headlines.cursor_row
+        )
+        place = self.history.back()
+        if place is None:
+            self.notify("Nothing to go back to", timeout=2)
+            return
+        self._restore(place)
+
+    def action_forward(self) -> None:
+        self.history.remember(
+            scroll_y=self.article_view.scroll_y, headline_row=self.headlines.cursor_row
+        )
+        place = self.history.forward()
+        if place is None:
+            self.notify("Nothing to go forward to", timeout=2)
+            return
+        self._restore(place)
+
+    def _restore(self, place: Place) -> None:
+        """Put the screen back exactly: the view, the selected headline, the article, the scroll."""
+        self._restoring = place
+        if place.view != self.view:
+            self.view = place.view
+            if place.view.startswith("search:"):
+                self.search_query = place.view[7:]
+                self._fill_tags()
+            self.tags.select_view(place.view)
+            self._fill_headlines()
+        self.headlines.move_cursor(place.headline_row)
+        if place.article_id is not None:
+            self._open(place.article_id, scroll_y=place.scroll_y, push=False)
+        self.call_after_refresh(self._end_restore)
+
+    def _end_restore(self) -> None:
+        self._restoring = None
+
+    # ------------------------------------------------------------------ moving
+
+    def action_focus_pane(self, delta: int) -> None:
+        panes = [self.tags, self.headlines, self.article_view]
+        focused = self.focused
+        index = next(
+            (
+                i
+                for i, p in enumerate(panes)
+                if focused is p or (focused is not None and p in focused.ancestors)
+            ),
+            1,
+        )
+        panes[(index + delta) % len(panes)].focus()
+
+    def action_next_unread(self, forward: bool = True) -> None:
+        row = self.headlines.next_unread(forward)
+        if row is None:
+            self.notify("No more unread articles here", timeout=2)
+            return
+        self.headlines.move_cursor(row)
+        article = self.headlines.article_at(row)
+        if article is not None:
+            self._open(article.id)
+
+    def action_prev_unread(self) -> None:
+        self.action_next_unread(False)
+
+    def action_page_or_next(self) -> None:
+        view = self.article_view
+        if view.article_id is not None and view.scroll_y < view.max_scroll_y:
+            view.scroll_page_down()
+        else:
+            self.action_next_unread()
+
+    def action_open_article(self) -> None:
+        article_id = self.headlines.article_id
+        if article_id:
+            self._open(article_id)
+            self.article_view.focus()
+
+    def action_related(self, number: int) -> None:
+        self.article_view.choose_related(number)
+
+    # ------------------------------------------------------------------ marks and writes
+
+    def _current(self) -> Article | None:
+        article_id = self.article_view.article_id or self.headlines.article_id
+        return self.library.articles.get(article_id) if article_id else None
+
+    def action_toggle_star(self) -> None:
+        art = self._current()
+        if art is None:
+            return
+        art.starred = not art.starred
+        self._save(starred={art.id: art.starred})
+        self.notify("Starred" if art.starred else "Unstarred", timeout=1.5)
+
+    def action_toggle_read(self) -> None:
+        art = self._current()
+        if art is None:
+            return
+        if self._read_timer is not None:
+            self._read_timer.stop()  # marking unread must stick
+            self._read_timer = None
+        self._mark([art], read=not art.read)
+
+    def action_mark_all_read(self) -> None:
+        unread = [a for a in self.headlines.articles if not a.read]
+        if not unread:
+            self.notify("Nothing unread here", timeout=2)
+            return
+        self._undo = [a.id for a in unread]
+        self._mark(unread, read=True)
+        self.notify(f"Marked {len(unread)} read · u to undo", timeout=4)
+
+    def action_undo(self) -> None:
+        if not self._undo:
+            self.notify("Nothing to undo", timeout=2)
+            return
+        arts = [self.library.articles[i] for i in self._undo if i in self.library.articles]
+        self._undo = []
+        self._mark(arts, read=False)
+        self.notify(f"Marked {len(arts)} unread again", timeout=2)
+
+    def _mark(self, articles: Sequence[Article], *, read: bool) -> None:
+        changes = {a.id: read for a in articles if a.read != read}
+        for art in articles:
+            art.read = read
+        if changes:
+            self._save(read=changes)
+
+    def _save(
+        self, *, read: dict[str, bool] | None = None, starred: dict[str, bool] | None = None
+    ) -> None:
+        """Show a change at once; write it in the background, batched with its neighbours."""
+        self._pending.read.update(read or {})
+        self._pending.starred.update(starred or {})
+        self.headlines.refresh_all()
+        self._fill_tags()
+        if not self._writing:
+            self._writing = True
+            self._write_pending()
+
+    @work(group="writer", exit_on_error=False)
+    async def _write_pending(self) -> None:
+        try:
+            while not self._pending.is_empty():
+                batch, self._pending = self._pending, Batch()
+                try:
+                    await self.library.commit_async(batch)
+                except StoreError as exc:
+                    # Keep the change in memory and try again with the next change.
+                    batch.read.update(self._pending.read)
+                    batch.starred.update(self._pending.starred)
+                    self._pending = batch
+                    self.notify(f"Not saved yet: {exc}", severity="warning", markup=False)
+                    return
+                self._state_changed()
+        finally:
+            self._writing = False
+
+    def flush(self) -> str | None:
+        """Write pending read/star changes now (quitting); the error, if it failed."""
+        if self._pending.is_empty():
+            return None
+        batch, self._pending = self._pending, Batch()
+        try:
+            self.library.commit(batch)
+        except StoreError as exc:
+            self._pending = batch
+            return str(exc)
+        return None
+
+    # ------------------------------------------------------------------ other actions
+
+    def _open_url(self, url: str) -> None:
+        if is_openable(url):
+            self.app.open_url(url)
+        else:
+            self.notify("Only http and https links are opened", severity="warning", timeout=3)
+
+    def action_open_link(self) -> None:
+        art = self._current()
+        if art is None or not art.link:
+            self.notify("This article has no link", timeout=2)
+            return
+        self._open_url(art.link)
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.value = self.search_query or ""
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def _on_search(self, event: Input.Submitted) -> None:
+        query = event.value.strip()
+        event.input.display = False
+        if not query:
+            self.headlines.focus()
+            return
+        self.search_query = query
+        self._fill_tags()
+        self._set_view(f"search:{query}")
+        self.headlines.focus()
+        self.notify(f"{len(self.headlines.articles)} articles match", timeout=2, markup=False)
+
+    def key_escape(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.display:
+            search.display = False
+            self.headlines.focus()
+
+    def action_toggle_unread_only(self) -> None:
+        self.unread_only = not self.unread_only
+        self._fill_headlines(keep=self.headlines.article_id)
+
+    def action_toggle_feeds(self) -> None:
+        self.tags.show_feeds = not self.tags.show_feeds
+
+    def action_sort_tags(self) -> None:
+        self.tags.sort_by = "count" if self.tags.sort_by == "name" else "name"
+
+    def action_feed_health(self) -> None:
+        from newsreader.ui.feed_health_screen import FeedHealthScreen
+
+        self.app.push_screen(FeedHealthScreen(self.library.sorted_feeds(), now=self.app.now))  # type: ignore[attr-defined]
+
+    def action_help(self) -> None:
+        from newsreader.ui.help_screen import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        error = self.flush()
+        if error and not self._quit_anyway:
+            self._quit_anyway = True
+            self.notify(
+                f"Read/star changes not saved: {error}. Press q again to quit without them.",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+            return
+        self.app.exit()
+
+    # ------------------------------------------------------------------ refresh
+
+    def action_refresh_all(self) -> None:
+        self._start_refresh(None)
+
+    def action_refresh_feed(self) -> None:
+        art = self._current()
+        if art is None or art.feed_id not in self.library.feeds:
+            self.notify("No feed to refresh: open an article first", timeout=2)
+            return
+        self._start_refresh([art.feed_id])
+
+    def _start_refresh(self, feed_ids: list[str] | None) -> None:
+        if self._refresh_worker is not None and self._refresh_worker.is_running:
+            self.notify("A refresh is already running", timeout=2)
+            return
+        self._refresh_worker = self._refresh(feed_ids)
+
+    @work(group="refresh", exit_on_error=False)
+    async def _refresh(self, feed_ids: list[str] | None) -> None:
+        from newsreader.refresh import Progress, refresh
+
+        status = self.query_one("#status", Static)
+        lib = self.library
+        feeds = None if feed_ids is None else [lib.feeds[i] for i in feed_ids if i in lib.feeds]
+
+        def progress(p: Progress) -> None:
+            status.update(Content(f"Refreshing {p.done}/{p.total} · {p.report.title}"))
+
+        def committed(result: CommitResult) -> None:
+            self._state_changed(rebuild=bool(result.added or result.updated or result.pruned))
+
+        status.update(Content("Refreshing…"))
+        summary = await refresh(lib, feeds, on_progress=progress, on_commit=committed)
+        self._fill_tags()
+        status.update(Content(summary.line()))
+        failed = summary.failures
+        if failed:
+            self.notify(
+                f"{len(failed)} feeds failed · E shows feed health",
+                severity="warning",
+                timeout=4,
+                markup=False,
+            )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(
+                f"{event.worker.group}: {type(error).__name__}: {error}",
+                severity="error",
+                markup=False,
+            )
+
+    # ------------------------------------------------------------------ background
+
+    @work(thread=True, group="indexes", exit_on_error=False)
+    def _build_indexes(self) -> None:
+        self.library.build_indexes()
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def _watch_disk(self) -> None:
+        if self._writing or (self._refresh_worker is not None and self._refresh_worker.is_running):
+            return
+        snap = self.library.load_if_changed()
+        if snap is not None:
+            self.app.call_from_thread(self._adopt, snap)
+
+    def _adopt(self, snap: Snapshot) -> None:
+        self.library.adopt(snap)
+        self._state_changed(rebuild=True)
+        self._build_indexes()

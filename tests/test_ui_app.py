@@ -1,0 +1,230 @@
+"""Pilot tests of the whole reader on the demo data: keys in, state out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsreader.library import Library
+from newsreader.ui.article_view import ArticleView
+from newsreader.ui.headline_list import HeadlineList
+from newsreader.ui.main_screen import MainScreen
+from newsreader.ui.tag_pane import TagPane
+from sample_feeds import item, rss
+from ui_fixtures import build_demo_cache, copy_cache, make_app, open_library
+
+pytestmark = pytest.mark.anyio  # anyio's pytest plugin comes with httpx
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("demo-template") / "data"
+    build_demo_cache(target)
+    return target
+
+
+@pytest.fixture
+def data(demo_template, tmp_path) -> Path:
+    return copy_cache(demo_template, tmp_path / "data")
+
+
+async def settle(pilot, app) -> None:
+    """Let debounce timers, workers and refreshes finish."""
+    for _ in range(3):
+        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def open_first(pilot, app) -> MainScreen:
+    screen = app.screen
+    assert isinstance(screen, MainScreen)
+    await pilot.press("enter")
+    await settle(pilot, app)
+    return screen
+
+
+async def test_panes_focus_with_tab_shift_tab_and_h_l(data, tmp_path):
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        assert app.focused is screen.query_one(HeadlineList)
+        await pilot.press("l")
+        assert screen.query_one(ArticleView) in (app.focused, *app.focused.ancestors)
+        await pilot.press("h", "h")
+        assert app.focused is screen.query_one(TagPane)
+        await pilot.press("tab")
+        assert app.focused is screen.query_one(HeadlineList)
+        await pilot.press("shift+tab")
+        assert app.focused is screen.query_one(TagPane)
+
+
+async def test_open_article_shows_anatomy_and_marks_read_later(data, tmp_path):
+    app = make_app(data, tmp_path)
+    app.library.settings.ui.read_delay = 0.1
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_first(pilot, app)
+        headlines = screen.query_one(HeadlineList)
+        view = screen.query_one(ArticleView)
+        first = headlines.articles[0]
+        assert view.article_id == first.id
+        await settle(pilot, app)
+        assert app.library.articles[first.id].read
+
+
+async def test_related_then_back_and_forward_restore_exact_state(data, tmp_path):
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        headlines = screen.query_one(HeadlineList)
+        view = screen.query_one(ArticleView)
+        await pilot.press("j", "j", "j")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        start_id, start_row = view.article_id, headlines.cursor_row
+        view.scroll_to(y=6, animate=False)
+        await pilot.pause()
+        start_scroll = view.scroll_y
+        assert start_scroll > 0
+
+        await pilot.press("1")
+        await settle(pilot, app)
+        related_id = view.article_id
+        assert related_id not in (None, start_id)
+
+        await pilot.press("backspace")
+        await settle(pilot, app)
+        assert view.article_id == start_id
+        assert headlines.cursor_row == start_row
+        assert view.scroll_y == start_scroll
+
+        await pilot.press("alt+right")
+        await settle(pilot, app)
+        assert view.article_id == related_id
+        await pilot.press("alt+left")
+        await settle(pilot, app)
+        assert view.article_id == start_id and view.scroll_y == start_scroll
+
+
+async def test_star_and_read_survive_a_restart(data, tmp_path):
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_first(pilot, app)
+        target = screen.query_one(ArticleView).article_id
+        await pilot.press("s")  # star
+        await pilot.press("m")  # read (read_delay is off in tests)
+        await settle(pilot, app)
+        await pilot.press("q")
+    with open_library(data) as lib:
+        assert lib.articles[target].starred and lib.articles[target].read
+    # And the other way round, flushed on quit even if the writer had not run yet.
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await open_first(pilot, app)
+        await pilot.press("s", "m", "q")
+    with open_library(data) as lib:
+        assert not lib.articles[target].starred and not lib.articles[target].read
+
+
+async def test_search_results_appear_as_a_pseudo_tag(data, tmp_path):
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        await pilot.press("slash")
+        await pilot.press(*"Quellwerk")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert screen.view == "search:Quellwerk"
+        found = screen.query_one(HeadlineList).articles
+        assert found and all(
+            "quellwerk" in (a.headline + a.lead + " ".join(a.tags)).casefold() for a in found
+        )
+        assert len(found) < len(app.library.articles)
+
+
+async def test_mark_all_read_and_undo(data, tmp_path):
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        shown = app.screen.query_one(HeadlineList).articles
+        await pilot.press("A")
+        await settle(pilot, app)
+        assert all(a.read for a in shown)
+        await pilot.press("u")
+        await settle(pilot, app)
+        assert not any(a.read for a in shown)
+    with open_library(data) as lib:
+        assert not any(lib.articles[a.id].read for a in shown)
+
+
+async def test_refresh_with_progress_and_a_failing_feed(feed_server, tmp_path):
+    feed_server.route("/ok.xml", body=rss("Loopback News", [item(i) for i in range(3)]))
+    feed_server.route("/fail.xml", status=500)
+    data = tmp_path / "data"
+    with Library.open(data) as lib:
+        lib.add_feed(feed_server.url("/ok.xml"))
+        lib.add_feed(feed_server.url("/fail.xml"))
+    app = make_app(data, tmp_path)
+    seen: list[str] = []
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = app.screen
+        status = screen.query_one("#status")
+        original = status.update
+
+        def spy(content="") -> None:
+            seen.append(str(content))
+            original(content)
+
+        status.update = spy
+        await pilot.press("r")
+        await settle(pilot, app)
+        assert any("Refreshing 1/2" in s for s in seen) and any("2/2" in s for s in seen)
+        assert "1 failed" in seen[-1] and "3 new articles" in seen[-1]
+        assert len(screen.query_one(HeadlineList).articles) == 3
+        failing = [f for f in app.library.feeds.values() if f.last_error]
+        assert len(failing) == 1 and "500" in failing[0].last_error
+        await pilot.press("E")
+        await settle(pilot, app)
+        assert app.screen.__class__.__name__ == "FeedHealthScreen"
+
+
+async def test_hostile_feed_text_is_shown_literally_and_runs_nothing(tmp_path):
+    hostile = [
+        item(1, "[@click=app.quit]x[/] click me"),
+        item(2, "[/] closing tag \x1b]0;retitled\x07 and \x1b[2J"),
+        item(3, "Array[int] and [b]not bold[/b]", tags=("[/]", "[@click=app.bell]t[/]")),
+    ]
+    path = tmp_path / "hostile.xml"
+    path.write_bytes(rss("[red]Feed[/red] \x1b[31m", hostile))
+    data = tmp_path / "data"
+    with Library.open(data) as lib:
+        lib.add_feed(str(path))
+        from newsreader.refresh import refresh
+
+        await refresh(lib)
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        for _ in range(3):
+            await pilot.press("enter")
+            await settle(pilot, app)
+            await pilot.click(ArticleView, offset=(5, 2))  # on the headline
+            await pilot.press("h", "j")
+        await settle(pilot, app)
+        assert app.is_running  # no quit action ran
+        lines = [a.headline for a in screen.query_one(HeadlineList).articles]
+        assert "[@click=app.quit]x[/] click me" in lines
+        svg = app.export_screenshot()
+        # Shown literally (the SVG turns spaces into &#160;, so look for space-free pieces).
+        assert "[@click=app.quit]x[/]" in svg and "Array[int]" in svg
+        assert "\x1b" not in svg and "retitled" in svg

@@ -1,0 +1,65 @@
+"""A deterministic reader for UI tests: the demo feeds, a frozen clock, a fixed theme."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from newsreader.config import Settings, UiSettings
+from newsreader.demo import DEMO_FEEDS, demo_feed_paths
+from newsreader.library import Library
+from newsreader.refresh import refresh_sync
+from newsreader.store import Batch
+
+FROZEN_NOW = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)
+
+
+def frozen_now() -> datetime:
+    return FROZEN_NOW
+
+
+def test_settings() -> Settings:
+    return Settings(
+        parse_workers=1,
+        ui=UiSettings(refresh_on_start=False, refresh_minutes=0, read_delay=-1),
+    )
+
+
+def build_demo_cache(data_dir: Path, *, broken_url: str | None = None) -> None:
+    """Ingest the demo feeds into data_dir, with fixed fetch times (and one failing feed)."""
+    with Library.open(data_dir, settings=test_settings()) as lib:
+        lib.add_feeds(
+            (path.as_uri(), title, list(tags))
+            for path, (_f, title, tags) in zip(demo_feed_paths(), DEMO_FEEDS, strict=True)
+        )
+        if broken_url:
+            lib.add_feed(broken_url, title="Broken Example Feed", tags=["Demo"])
+        refresh_sync(lib)
+        feeds = []
+        for n, feed in enumerate(lib.sorted_feeds()):
+            feed.last_fetched = FROZEN_NOW - timedelta(minutes=5 + n)
+            if feed.last_error:
+                feed.error_at = feed.last_fetched
+            feeds.append(feed)
+        lib.commit(Batch(feeds=feeds))
+
+
+def copy_cache(template: Path, target: Path) -> Path:
+    shutil.copytree(template, target)
+    return target
+
+
+def open_library(data_dir: Path) -> Library:
+    return Library.open(data_dir, settings=test_settings())
+
+
+def make_app(data_dir: Path, state_dir: Path):  # noqa: ANN201 - NewsReaderApp
+    from newsreader.app import NewsReaderApp
+
+    return NewsReaderApp(
+        open_library(data_dir),
+        now=frozen_now,
+        state_file=state_dir / "ui.json",
+        refresh_on_start=False,
+    )
