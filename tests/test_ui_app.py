@@ -228,3 +228,39 @@ async def test_hostile_feed_text_is_shown_literally_and_runs_nothing(tmp_path):
         # Shown literally (the SVG turns spaces into &#160;, so look for space-free pieces).
         assert "[@click=app.quit]x[/]" in svg and "Array[int]" in svg
         assert "\x1b" not in svg and "retitled" in svg
+
+
+async def test_keys_can_be_remapped_by_binding_id(data, tmp_path):
+    app = make_app(data, tmp_path)
+    app.library.settings.keys.update({"star": "x", "headline_down": "ctrl+n"})
+    from newsreader.ui.bindings import parse_keymap
+
+    app.set_keymap(parse_keymap(app.library.settings.keys, ["headline_down"])[0])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        headlines = app.screen.query_one(HeadlineList)
+        await pilot.press("ctrl+n")
+        assert headlines.cursor_row == 1
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("x")
+        await settle(pilot, app)
+        assert headlines.articles[1].starred
+
+
+async def test_every_builtin_theme_renders_and_the_choice_persists(data, tmp_path):
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_first(pilot, app)
+        themes = sorted(app.available_themes)
+        assert len(themes) >= 10
+        for theme in themes:
+            app.theme = theme
+            await pilot.pause()
+            assert app.export_screenshot()  # renders with theme variables only
+        app.theme = "nord"
+        await pilot.pause()
+    again = make_app(data, tmp_path)
+    async with again.run_test(size=(120, 35)) as pilot:
+        await pilot.pause()
+        assert again.theme == "nord"

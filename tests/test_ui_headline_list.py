@@ -1,4 +1,4 @@
-"""Pilot tests of HeadlineList: filling, cursor keys, messages, kept position, marks, hostile text."""
+"""Pilot tests of HeadlineList: filling, cursor keys, messages, kept place, marks, hostile text."""
 
 from __future__ import annotations
 
@@ -471,6 +471,17 @@ def test_narrow_pane_keeps_rows_exactly_as_wide_as_the_pane() -> None:
     articles = make_articles(4)
     articles[2].headline = WIDE[0]
     run(articles, body)
+
+
+def test_shrinking_the_pane_keeps_the_cursor_visible() -> None:
+    async def body(pilot: Pilot[None], app: Host, hl: HeadlineList) -> None:
+        hl.move_cursor(10)
+        await pilot.resize_terminal(100, 5)
+        await pilot.pause()
+        assert hl.scroll_offset.y <= 10 < hl.scroll_offset.y + visible_rows(hl)
+        assert "Headline number 10" in text(hl, 10 - hl.scroll_offset.y)
+
+    run(make_articles(50), body)
 
 
 # ---------------------------------------------------------------- size

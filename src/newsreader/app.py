@@ -42,7 +42,7 @@ class NewsReaderApp(App[None]):
         self.refresh_on_start = (
             ui.refresh_on_start if refresh_on_start is None else refresh_on_start
         )
-        keymap, unknown = parse_keymap(library.settings.keys)
+        keymap, unknown = parse_keymap(library.settings.keys, _widget_binding_ids())
         self._unknown_keys = unknown
         if keymap:
             self.set_keymap(keymap)
@@ -159,3 +159,20 @@ class NewsReaderApp(App[None]):
             os.replace(tmp, self.state_file)
         except OSError as exc:
             self.notify(f"Cannot save the theme: {exc.strerror}", severity="warning", markup=False)
+
+
+def _widget_binding_ids() -> set[str]:
+    """Ids of the bindings that widgets and screens declare themselves."""
+    from newsreader.ui.article_view import ArticleView
+    from newsreader.ui.feed_health_screen import FeedHealthScreen
+    from newsreader.ui.headline_list import HeadlineList
+    from newsreader.ui.help_screen import HelpScreen
+    from newsreader.ui.tag_pane import TagPane
+
+    ids: set[str] = set()
+    for cls in (ArticleView, FeedHealthScreen, HeadlineList, HelpScreen, TagPane, WelcomeScreen):
+        for binding in cls.BINDINGS:
+            binding_id = getattr(binding, "id", None)
+            if binding_id:
+                ids.add(binding_id)
+    return ids

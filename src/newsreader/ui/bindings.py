@@ -6,6 +6,7 @@ disagree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from textual.binding import Binding
@@ -77,9 +78,14 @@ def screen_bindings() -> list[Binding]:
     ]
 
 
-def parse_keymap(raw: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-    """Keep the `[keys]` entries that name a known binding; report the others."""
-    known = {c.id for c in COMMANDS}
+def parse_keymap(
+    raw: dict[str, str], extra_ids: Iterable[str] = ()
+) -> tuple[dict[str, str], list[str]]:
+    """Keep the `[keys]` entries that name a known binding; report the others.
+
+    `extra_ids` are the ids of widgets' own bindings (headline_down, close_help...).
+    """
+    known = {c.id for c in COMMANDS} | set(extra_ids)
     keymap = {k: v.replace(" ", "") for k, v in raw.items() if k in known and v.strip()}
     unknown = sorted(set(raw) - known)
     return keymap, unknown

@@ -154,7 +154,6 @@ class HeadlineList(ScrollView, can_focus=True):
         self._cursor_row = 0
         self._paint_now: datetime | None = None
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
-        self._reveal_on_resize = False
 
     # ------------------------------------------------------------------ queries
 
@@ -298,8 +297,8 @@ class HeadlineList(ScrollView, can_focus=True):
                 self.action_select_cursor()
 
     def _on_resize(self, event: events.Resize) -> None:
-        if self._reveal_on_resize:
-            self._reveal_cursor()
+        # Also the first layout: a cursor placed before it is revealed now.
+        self._reveal_cursor()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -311,10 +310,7 @@ class HeadlineList(ScrollView, can_focus=True):
     def _reveal_cursor(self) -> None:
         height = self.scrollable_content_region.height
         if height <= 0:
-            # Not laid out yet: scrolling now would use a zero-height window.
-            self._reveal_on_resize = True
-            return
-        self._reveal_on_resize = False
+            return  # not laid out yet: _on_resize calls again with the real height
         top = self.scroll_offset.y
         row = self._cursor_row
         if row < top:
