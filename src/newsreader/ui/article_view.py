@@ -6,11 +6,12 @@ reader clicks goes through `sanitize.is_openable` before it is handed to the bro
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from rich.markdown import Markdown as RichMarkdown
 from rich.segment import Segment
@@ -20,11 +21,13 @@ from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.geometry import Size
+from textual.css.styles import RulesMap
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.style import Style
+from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
@@ -38,18 +41,13 @@ from newsreader.timefmt import long_time, short_time
 # textual's Markdown costs ~0.4 s for 150 blocks and ~2.7 s for 750 (FACTS.md).
 FAST_PATH_CHARS = 12_000
 FAST_PATH_BLOCKS = 120
-TEASER_CHARS = 160  # about two lines of a related entry
+TEASER_LINES = 2  # a related entry's teaser (feed title and lead) is cut to two lines
 _BLOCK_START = re.compile(r"\n\n+|^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]", re.M)
 
 
 def estimate_blocks(markdown: str) -> int:
     """About how many widgets textual's Markdown would mount for this text (paragraphs, items)."""
     return 1 + sum(1 for _ in _BLOCK_START.finditer(markdown)) if markdown else 0
-
-
-def _one_line(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _size(length: int) -> str:
@@ -215,9 +213,6 @@ class TagRow(Widget, can_focus=True):
             parts.append(" ")
         return Content.assemble(*parts)
 
-    def watch_cursor(self) -> None:
-        self.refresh()
-
     def on_focus(self) -> None:
         self.refresh()
 
@@ -237,6 +232,52 @@ class TagRow(Widget, can_focus=True):
             self.post_message(self.Chosen(self, self._tags[self.cursor]))
 
 
+class RelatedEntry(Visual):
+    """One related story: its number in a gutter, then blocks of text with a hanging indent,
+    each optionally cut to a number of lines (the teaser gets two)."""
+
+    GUTTER = 3
+
+    def __init__(self, number: Content, blocks: Sequence[tuple[Content, int | None]]) -> None:
+        self.number = number
+        self.blocks = list(blocks)
+
+    @property
+    def plain(self) -> str:
+        return "\n".join([self.number.plain, *(block.plain for block, _ in self.blocks)])
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        widest = max(
+            (b.get_optimal_width(rules, container_width) for b, _ in self.blocks), default=0
+        )
+        return self.GUTTER + widest
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        inner = max(1, width - self.GUTTER)
+        heights = [block.get_height(rules, inner) for block, _ in self.blocks]
+        return sum(
+            min(h, limit) if limit else h
+            for h, (_, limit) in zip(heights, self.blocks, strict=True)
+        )
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        inner = max(1, width - self.GUTTER)
+        base = style.rich_style
+        lines: list[Strip] = []
+        for block, limit in self.blocks:
+            strips = block.render_strips(inner, None, style, options)
+            if limit and len(strips) > limit:
+                last = strips[limit - 1].crop(0, inner - 1)
+                strips = [*strips[: limit - 1], Strip.join([last, Strip([Segment("…", base)])])]
+            lines.extend(strips)
+        gutter = Strip.blank(self.GUTTER, base)
+        number = self.number.render_strips(self.GUTTER, 1, style, options)
+        first = number[0].crop_pad(self.GUTTER, 0, 0, base) if number else gutter
+        return [Strip.join([first if y == 0 else gutter, line]) for y, line in enumerate(lines)]
+
+
 class RelatedBox(OptionList):
     """The bordered "Related stories" box: up/down move, enter (or a click) chooses."""
 
@@ -248,6 +289,10 @@ class RelatedBox(OptionList):
         border-title-color: $accent;
         border-title-style: bold;
         padding: 0 1;
+        /* OptionList caps itself at 100% and scrolls inside; the box is part of a scrolling
+           page, so it is as tall as its entries. */
+        max-height: initial;
+        overflow-y: hidden;
         &:focus { border: round $accent; }
     }
     """
@@ -256,6 +301,36 @@ class RelatedBox(OptionList):
         super().__init__(id=id)
         self.border_title = "Related stories"
         self.article_ids: list[str] = []
+        self.entries: list[RelatedEntry] = []
+
+    def set_entries(self, article_ids: Sequence[str], entries: Sequence[RelatedEntry]) -> None:
+        self.article_ids = list(article_ids)
+        self.entries = list(entries)
+        options: list[Option | None] = []
+        for entry in self.entries:
+            if options:
+                options.append(None)  # a rule between entries (option padding has no height)
+            options.append(Option(entry))
+        self.set_options(options)
+        if self.entries:
+            self.highlighted = 0
+
+    def scroll_to_highlight(self, top: bool = False) -> None:
+        # The box is as tall as its entries and never scrolls; the page around it does, and
+        # only while the reader moves through the box.
+        index = self.highlighted
+        page = self.parent
+        if index is None or not self.has_focus or not isinstance(page, Widget):
+            return
+        if not 0 <= index < len(self.entries):
+            return
+        width = self.scrollable_content_region.width
+        rules = cast(RulesMap, self.styles)
+        heights = [entry.get_height(rules, width) + 1 for entry in self.entries]
+        y = self.virtual_region.y + self.styles.gutter.top + sum(heights[:index])
+        page.scroll_to_region(
+            Region(0, y, width, heights[index]), animate=False, immediate=True, top=top
+        )
 
 
 class ArticleView(VerticalScroll, can_focus=True):
@@ -337,10 +412,10 @@ class ArticleView(VerticalScroll, can_focus=True):
         self.fast_path_chars = fast_path_chars
         self.fast_path_blocks = fast_path_blocks
         self._article: Article | None = None
-        self._link = ""
         self._enclosures: list[Enclosure] = []
         self._fast = False
         self._pending_updates = 0  # textual Markdown updates still mounting
+        self._updates: set[asyncio.Future[Any]] = set()
         self._pending_scroll: float | None = None
 
     def compose(self) -> Iterable[Widget]:
@@ -391,7 +466,6 @@ class ArticleView(VerticalScroll, can_focus=True):
         """Lay out one article; quick (the Markdown is converted by the caller, in a worker)."""
         now = self._now()
         self._article = article
-        self._link = article.link
         self._enclosures = list(article.enclosures)
         self._pending_scroll = None
         shown = ["article-headline", "article-dateline", "article-source"]
@@ -426,16 +500,14 @@ class ArticleView(VerticalScroll, can_focus=True):
             self._part("article-enclosures").update(self._enclosure_lines())
             shown.append("article-enclosures")
 
-        box = self.query_one(RelatedBox)
-        box.article_ids = [other.id for _rel, other in related]
-        options: list[Option | None] = []
-        for n, (rel, other) in enumerate(related, 1):
-            if options:
-                options.append(None)  # a rule between entries (option padding has no height)
-            options.append(Option(self._related_prompt(n, rel, other, related_feed_title, now)))
-        box.set_options(options)
+        self.query_one(RelatedBox).set_entries(
+            [other.id for _rel, other in related],
+            [
+                self._related_entry(n, rel, other, related_feed_title, now)
+                for n, (rel, other) in enumerate(related, 1)
+            ],
+        )
         if related:
-            box.highlighted = 0
             shown.append("article-related")
 
         self._show_only(*shown)
@@ -444,13 +516,11 @@ class ArticleView(VerticalScroll, can_focus=True):
     def show_message(self, text: str) -> None:
         """Show a placeholder line instead of an article ("No article selected", an error)."""
         self._article = None
-        self._link = ""
         self._enclosures = []
         self._pending_scroll = None
         self._part("article-message").update(Content(text))
         self._clear_body()
-        self.query_one(RelatedBox).article_ids = []
-        self.query_one(RelatedBox).clear_options()
+        self.query_one(RelatedBox).set_entries([], [])
         self._show_only("article-message")
         self.scroll_home(animate=False, immediate=True)
 
@@ -500,14 +570,6 @@ class ArticleView(VerticalScroll, can_focus=True):
     def _link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()
         self.follow_link(event.href)
-
-    @on(Markdown.TableOfContentsUpdated)
-    def _body_mounted(self, event: Markdown.TableOfContentsUpdated) -> None:
-        # Posted once at the end of every Markdown.update: the body's blocks are mounted.
-        event.stop()
-        self._pending_updates = max(0, self._pending_updates - 1)
-        if not self._pending_updates and self._pending_scroll is not None:
-            self.call_after_refresh(self._apply_scroll)
 
     @on(TagRow.Chosen)
     def _tag_chosen(self, event: TagRow.Chosen) -> None:
@@ -560,8 +622,19 @@ class ArticleView(VerticalScroll, can_focus=True):
         self._fast = False
 
     def _update_markdown(self, body: Markdown, markdown: str) -> None:
+        # Markdown.update mounts its blocks in the background; a pending scroll waits for it.
         self._pending_updates += 1
-        body.update(markdown)  # runs as its own task; _body_mounted hears when it is done
+        update = asyncio.ensure_future(body.update(markdown))
+        self._updates.add(update)
+        update.add_done_callback(self._markdown_updated)
+
+    def _markdown_updated(self, update: asyncio.Future[Any]) -> None:
+        self._updates.discard(update)
+        self._pending_updates -= 1
+        if not update.cancelled() and (error := update.exception()) is not None:
+            self.log.error(f"article body update failed: {error!r}")
+        if not self._pending_updates and self._pending_scroll is not None and self.is_attached:
+            self.call_after_refresh(self._apply_scroll)
 
     def _apply_scroll(self) -> None:
         if self._pending_scroll is None:
@@ -594,39 +667,33 @@ class ArticleView(VerticalScroll, can_focus=True):
             lines.append(Content.assemble(("▶ ", "$accent"), (" · ".join(info), "bold"), "  ", url))
         return Content("\n").join(lines)
 
-    def _related_prompt(
+    def _related_entry(
         self,
         n: int,
         rel: Related,
         other: Article,
         feed_title: Callable[[str], str],
         now: datetime,
-    ) -> Content:
+    ) -> RelatedEntry:
         when = other.published if other.published > EPOCH else other.first_seen
-        number = f"{n} " if n <= 9 else "  "
+        number = Content.styled(str(n) if n <= 9 else "", "bold $accent")
         head = Content.assemble(
-            (number, "bold $accent"),
-            (short_time(when, now).strip(), "$text-muted"),
-            ("  ", ""),
+            (short_time(when, now), "$text-muted"),  # fixed width: headlines line up
+            " ",
             (other.headline or "(no headline)", "bold"),
         )
-        lines = [head]
+        blocks: list[tuple[Content, int | None]] = [(head, None)]
         source = feed_title(other.feed_id)
-        teaser = _one_line(other.lead, TEASER_CHARS)
+        teaser = " ".join(other.lead.split())
         if teaser or source:
-            lines.append(
-                Content.assemble(
-                    "  ",
-                    (source, "italic $text-muted"),
-                    (" · " if source and teaser else "", "$text-muted"),
-                    teaser,
-                )
-            )
+            sep = " · " if source and teaser else ""
+            line = Content.assemble((source, "italic $text-muted"), (sep, "$text-muted"), teaser)
+            blocks.append((line, TEASER_LINES))
         why: list[str] = []
         if rel.shared_tags:
             why.append("tags: " + ", ".join(rel.shared_tags))
         if rel.shared_words:
             why.append("words: " + ", ".join(rel.shared_words))
         if why:
-            lines.append(Content.styled("  why: " + "; ".join(why), "$text-muted"))
-        return Content("\n").join(lines)
+            blocks.append((Content.styled("why: " + "; ".join(why), "$text-muted"), None))
+        return RelatedEntry(number, blocks)
