@@ -1,0 +1,93 @@
+"""Snapshot tests: what a person sees, with a frozen clock and a fixed theme.
+
+Update after an intended change with `pytest tests/test_ui_snapshots.py --snapshot-update` and
+look at the SVGs in tests/__snapshots__/ before committing them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsreader.library import Library
+from ui_fixtures import build_demo_cache, copy_cache, make_app
+
+WIDE = (150, 42)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("snap-template") / "data"
+    # A failing feed (a closed loopback port) so the feed-health view has something to show.
+    build_demo_cache(target, broken_url="http://127.0.0.1:9/feed.xml")
+    return target
+
+
+@pytest.fixture
+def app(template, tmp_path):
+    return make_app(copy_cache(template, tmp_path / "data"), tmp_path)
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.pause(0.2)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def test_three_panes_with_article_and_related(snap_compare, app):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("j", "j", "enter")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
+
+
+def test_headlines_only_at_start(snap_compare, app):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
+
+
+def test_narrow_terminal_stacks_the_panes(snap_compare, app):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_help_screen(snap_compare, app):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
+
+
+def test_search_results(snap_compare, app):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *"Streik", "enter")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
+
+
+def test_feed_health(snap_compare, app):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("E")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
+
+
+def test_welcome_screen_on_first_run(snap_compare, tmp_path):
+    Library.open(tmp_path / "empty").close()
+    assert snap_compare(make_app(tmp_path / "empty", tmp_path), terminal_size=(100, 30))
