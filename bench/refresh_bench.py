@@ -216,10 +216,10 @@ def report(results: list[dict], meta: dict) -> str:
             "|---|---:|---:|---:|",
         ]
 
-        def row(name: str, o: list[float], t: list[float]) -> None:
+        def row(name: str, o: list[float], t: list[float], lines: list[str] = lines) -> None:
             lines.append(f"| {name} | {med(o)} | {med(t) if t else '-'} | {ratio(o, t)} |")
 
-        def nbp(phase: str, key: str) -> list[float]:
+        def nbp(phase: str, key: str, tv: list[dict] = tv) -> list[float]:
             return [r["phases"][phase].get(key) for r in tv if phase in r["phases"]]
 
         row("cold refresh, wall s", [r["cold"]["wall_s"] for r in ov], nbp("reload1", "wall_s"))
@@ -233,15 +233,21 @@ def report(results: list[dict], meta: dict) -> str:
             [r["cold"]["peak_rss_mib"] for r in ov],
             [v / 1024 for v in nbp("reload1", "maxrss_kb")],
         )
-        row("warm refresh (all 304), wall s", [r["warm"]["wall_s"] for r in ov],
-            nbp("reload3", "wall_s"))
+        row(
+            "warm refresh (all 304), wall s",
+            [r["warm"]["wall_s"] for r in ov],
+            nbp("reload3", "wall_s"),
+        )
         row(
             "warm refresh, peak RSS MiB",
             [r["warm"]["peak_rss_mib"] for r in ov],
             [v / 1024 for v in nbp("reload3", "maxrss_kb")],
         )
-        row("start from cache (unread), wall s", [r["unread"]["wall_s"] for r in ov],
-            nbp("unread", "wall_s"))
+        row(
+            "start from cache (unread), wall s",
+            [r["unread"]["wall_s"] for r in ov],
+            nbp("unread", "wall_s"),
+        )
         row("Library.open() in-process (load), s", [r["load"]["load_s"] for r in ov], [])
         row("related + search indexes built, s", [r["load"]["index_s"] for r in ov], [])
         row(
@@ -306,7 +312,9 @@ def main() -> int:
     s = Settings()
     meta = {
         "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}",
+        "machine": (
+            f"{os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}"
+        ),
         "runs": args.runs,
         "threads": args.threads,
         "sizes": [c.label for c in corpora],

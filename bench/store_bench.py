@@ -224,9 +224,7 @@ def main() -> None:
     after = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in root.rglob("*.json")}
     written = [p for p, key in after.items() if before.get(p) != key]
     nbytes = sum(p.stat().st_size for p in written)
-    names = ", ".join(
-        f"{p.relative_to(root)} ({p.stat().st_size} B)" for p in sorted(written)
-    )
+    names = ", ".join(f"{p.relative_to(root)} ({p.stat().st_size} B)" for p in sorted(written))
     print(f"mark one read: {t_read * 1000:.1f} ms, wrote {nbytes} bytes: {names}")
     times = []
     for a in list(snap.articles.values())[1:21]:

@@ -43,10 +43,33 @@ from newsreader.models import Article
 from newsreader.ui.headline_list import HeadlineList
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
-WORDS = (
-    "budget storm election court council minister energy rail strike market climate football "
-    "vote bridge hospital school police festival 日本 経済 뉴스 Москва 🌧️ update report"
-).split()
+WORDS = [
+    "budget",
+    "storm",
+    "election",
+    "court",
+    "council",
+    "minister",
+    "energy",
+    "rail",
+    "strike",
+    "market",
+    "climate",
+    "football",
+    "vote",
+    "bridge",
+    "hospital",
+    "school",
+    "police",
+    "festival",
+    "日本",
+    "経済",
+    "뉴스",
+    "Москва",
+    "🌧️",
+    "update",
+    "report",
+]
 
 
 def synthetic_articles(count: int, feeds: int = 500, seed: int = 7) -> list[Article]:
@@ -221,8 +244,10 @@ def main() -> None:
 
     t0 = time.perf_counter()
     articles = synthetic_articles(args.rows)
-    print(f"generated {args.rows} articles in {time.perf_counter() - t0:.2f} s; "
-          f"terminal {width}x{height}")
+    print(
+        f"generated {args.rows} articles in {time.perf_counter() - t0:.2f} s; "
+        f"terminal {width}x{height}"
+    )
     big = asyncio.run(measure(articles, args.presses, (width, height)))
     small = asyncio.run(measure(articles[:1000], args.presses, (width, height)))
     report(f"{args.rows} rows", big)

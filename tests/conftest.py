@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from feedserver import FeedServer
 
+from feedserver import FeedServer
 from newsreader.paths import CONFIG_DIR_ENV, DATA_DIR_ENV
 
 REALFEEDS = Path(__file__).resolve().parents[2] / "shared" / "realfeeds"

@@ -9,15 +9,22 @@ from xml.sax.saxutils import escape
 BASE = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-def item(n: int, title: str | None = None, tags: tuple[str, ...] = (), hours: float = 0.0,
-         body: str | None = None, guid: str | None = None) -> dict:
+def item(
+    n: int,
+    title: str | None = None,
+    tags: tuple[str, ...] = (),
+    hours: float = 0.0,
+    body: str | None = None,
+    guid: str | None = None,
+) -> dict:
     return {
         "guid": guid or f"urn:test:{n}",
         "title": title or f"Story number {n}",
         "tags": tags,
         "date": BASE - timedelta(hours=hours or n),
         "summary": f"Lead of story {n}: what happened and why it matters.",
-        "body": body or f"<p>Body of story {n}.</p><ul><li>one</li><li>two</li></ul>"
+        "body": body
+        or f"<p>Body of story {n}.</p><ul><li>one</li><li>two</li></ul>"
         f'<p><a href="/more/{n}">more</a></p>',
         "link": f"https://news.example.org/story/{n}",
     }

@@ -16,15 +16,28 @@ from sample_feeds import item, rss
 @pytest.fixture
 def served(feed_server):
     war = ("Ukraine", "Russland", "Krieg", "USA")
-    feed_server.route("/war.xml", body=rss("Kriegsticker", [
-        item(1, "Waffenruhe in der Ukraine gefordert", war, hours=1),
-        item(2, "Ukraine und Russland verhandeln über Waffenruhe", war, hours=25),
-        item(3, "USA sagen der Ukraine Hilfe zu", war, hours=49),
-    ]), etag=True)
-    feed_server.route("/sport.xml", body=rss("Sport", [
-        item(4, "Bundesliga: Spitzenspiel endet remis", ("Sport", "Fußball"), hours=2),
-        item(5, "Marathon in Neustadt mit Rekord", ("Sport",), hours=3),
-    ]))
+    feed_server.route(
+        "/war.xml",
+        body=rss(
+            "Kriegsticker",
+            [
+                item(1, "Waffenruhe in der Ukraine gefordert", war, hours=1),
+                item(2, "Ukraine und Russland verhandeln über Waffenruhe", war, hours=25),
+                item(3, "USA sagen der Ukraine Hilfe zu", war, hours=49),
+            ],
+        ),
+        etag=True,
+    )
+    feed_server.route(
+        "/sport.xml",
+        body=rss(
+            "Sport",
+            [
+                item(4, "Bundesliga: Spitzenspiel endet remis", ("Sport", "Fußball"), hours=2),
+                item(5, "Marathon in Neustadt mit Rekord", ("Sport",), hours=3),
+            ],
+        ),
+    )
     feed_server.route("/broken.xml", status=500)
     return feed_server
 
@@ -53,7 +66,9 @@ def test_add_list_refresh_unread_search_show(served, data_dir, capsys):
     code, out, _ = run(capsys, "unread", "--json")
     rows = json.loads(out)
     assert len(rows) == 5 and rows[0]["headline"] == "Waffenruhe in der Ukraine gefordert"
-    assert rows[0]["tags"][:4] == ["Ukraine", "Russland", "Krieg", "USA"] and "Welt" in rows[0]["tags"]
+    assert (
+        rows[0]["tags"][:4] == ["Ukraine", "Russland", "Krieg", "USA"] and "Welt" in rows[0]["tags"]
+    )
 
     code, out, _ = run(capsys, "search", "tag:ukraine", "waffenruhe", "--json")
     assert {r["headline"] for r in json.loads(out)} == {
@@ -122,18 +137,33 @@ def test_bad_opml_and_duplicate_add(data_dir, capsys, tmp_path, served):
 
 def test_module_entry_point_and_dirs(data_dir):
     env = dict(os.environ)
-    out = subprocess.run([sys.executable, "-m", "newsreader", "--version"], capture_output=True,
-                         text=True, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "newsreader", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     assert out.stdout.startswith("newsreader 0.")
-    out = subprocess.run([sys.executable, "-m", "newsreader", "dirs"], capture_output=True,
-                         text=True, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "newsreader", "dirs"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     assert str(data_dir) in out.stdout
 
 
 def test_demo_runs_offline(tmp_path):
     env = dict(os.environ, NEWSREADER_DATA_DIR=str(tmp_path / "must-not-be-used"))
-    out = subprocess.run([sys.executable, "-m", "newsreader", "--demo", "unread"],
-                         capture_output=True, text=True, env=env, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "newsreader", "--demo", "unread"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert len(out.stdout.splitlines()) >= 40
     assert not (tmp_path / "must-not-be-used").exists()

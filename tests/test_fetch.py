@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from feedserver import (
     DEFAULT_LAST_MODIFIED,
     FeedRequestHandler,
@@ -23,7 +24,6 @@ from feedserver import (
     gzip_bomb,
     max_overlap,
 )
-
 from newsreader.config import Settings
 from newsreader.fetch import (
     ACCEPT_ENCODING,

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sample_feeds import item, rss
 
 from newsreader import parse_pool
 from newsreader.models import Feed
 from newsreader.parse import ParsedFeed, ParseError
 from newsreader.parse_pool import ParsePool
+from sample_feeds import item, rss
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 DOC = rss("Pool News", [item(1), item(2), item(3)])

@@ -30,11 +30,17 @@ def by_title(summary):
 
 
 def test_refresh_stores_articles_reports_failures_and_progress(feed_server, lib):
-    feed_server.route("/a.xml", body=rss("Alpha", [item(i, tags=("Krieg",)) for i in range(5)]),
-                      etag=True, last_modified=True, gzip=True)
+    feed_server.route(
+        "/a.xml",
+        body=rss("Alpha", [item(i, tags=("Krieg",)) for i in range(5)]),
+        etag=True,
+        last_modified=True,
+        gzip=True,
+    )
     feed_server.route("/b.xml", body=rss("Beta", [item(10 + i) for i in range(3)]))
-    feed_server.route("/html", body=b"<!doctype html><html><body>hi</body></html>",
-                      content_type="text/html")
+    feed_server.route(
+        "/html", body=b"<!doctype html><html><body>hi</body></html>", content_type="text/html"
+    )
     feed_server.route("/missing.xml", status=404)
     for path in ("/a.xml", "/b.xml", "/html", "/missing.xml"):
         lib.add_feed(feed_server.url(path))
@@ -53,13 +59,16 @@ def test_refresh_stores_articles_reports_failures_and_progress(feed_server, lib)
     # The same data comes back from disk.
     again = Library.open(lib.dirs.data)
     assert set(again.articles) == set(lib.articles)
-    assert {f.id: f.etag for f in again.feeds.values()} == {f.id: f.etag for f in lib.feeds.values()}
+    assert {f.id: f.etag for f in again.feeds.values()} == {
+        f.id: f.etag for f in lib.feeds.values()
+    }
     again.close()
 
 
 def test_second_refresh_is_conditional_and_keeps_read_state(feed_server, lib):
-    feed_server.route("/a.xml", body=rss("Alpha", [item(i) for i in range(4)]), etag=True,
-                      last_modified=True)
+    feed_server.route(
+        "/a.xml", body=rss("Alpha", [item(i) for i in range(4)]), etag=True, last_modified=True
+    )
     lib.add_feed(feed_server.url("/a.xml"))
     refresh_sync(lib)
     first = lib.newest_first()[0]

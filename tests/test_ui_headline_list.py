@@ -153,7 +153,7 @@ def test_fill_shows_mark_time_feed_and_headline_and_highlights_first_row() -> No
         await pilot.pause()
         top = hl.scroll_offset.y
         assert "05 Mar" in text(hl, 20 - top)
-        assert "Mar 24" in text(hl, 21 - top)
+        assert "Mar'24" in text(hl, 21 - top)
         # Every row fills the pane exactly: the cursor background spans the whole row.
         width = hl.scrollable_content_region.width
         assert all(line(hl, y).cell_length == width for y in range(visible_rows(hl)))

@@ -500,8 +500,10 @@ class SearchIndex:
         for feed_id, members in self._by_feed.items():
             title = text_terms.fold(self._feed_title(feed_id) or "")
             for raw, folded in wanted:
-                if (folded and folded in title) or feed_id == raw or (
-                    len(raw) >= 4 and feed_id.startswith(raw)
+                if (
+                    (folded and folded in title)
+                    or feed_id == raw
+                    or (len(raw) >= 4 and feed_id.startswith(raw))
                 ):
                     out |= members
                     break

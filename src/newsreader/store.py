@@ -981,14 +981,13 @@ class Store:
 
     def _quarantine_later(self, path: Path, kind: str, fid: str, exc: Exception) -> None:
         """A bad file met after open: move it aside; the manifest is fixed at the next open."""
-        with contextlib.suppress(StoreError, OSError):
-            with self._locked():
-                if path.exists():
-                    moved = _quarantine(path)
-                    self.warnings.append(
-                        f"cache: {_WHAT[kind]} of feed {fid!r} unreadable ({exc}),"
-                        f" moved aside to {moved.name}; dropped"
-                    )
+        with contextlib.suppress(StoreError, OSError), self._locked():
+            if path.exists():
+                moved = _quarantine(path)
+                self.warnings.append(
+                    f"cache: {_WHAT[kind]} of feed {fid!r} unreadable ({exc}),"
+                    f" moved aside to {moved.name}; dropped"
+                )
 
     # ------------------------------------------------------------------ writing
 

@@ -1,4 +1,4 @@
-"""How times are shown: today as HH:MM, this year as "24 Nov", older with the year."""
+"""How times are shown: today as HH:MM, this year as "24 Nov", older as "Nov'24"."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def short_time(when: datetime, now: datetime) -> str:
         return local.strftime("%H:%M ")
     if local.year == now.year:
         return local.strftime("%d %b")
-    return local.strftime("%b %y")
+    return local.strftime("%b'%y")  # "Nov'24": never confused with "24 Nov" of this year
 
 
 def long_time(when: datetime, now: datetime) -> str:

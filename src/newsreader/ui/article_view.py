@@ -40,7 +40,7 @@ from newsreader.timefmt import long_time, short_time
 # Past either limit the body is drawn by one rich renderable instead of one widget per block:
 # textual's Markdown costs ~0.4 s for 150 blocks and ~2.7 s for 750 (FACTS.md).
 FAST_PATH_CHARS = 12_000
-FAST_PATH_BLOCKS = 120
+FAST_PATH_BLOCKS = 40
 TEASER_LINES = 2  # a related entry's teaser (feed title and lead) is cut to two lines
 _BLOCK_START = re.compile(r"\n\n+|^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]", re.M)
 
