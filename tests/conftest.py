@@ -9,8 +9,7 @@ import pytest
 
 from feedserver import FeedServer
 from newsreader.paths import CONFIG_DIR_ENV, DATA_DIR_ENV
-
-REALFEEDS = Path(__file__).resolve().parents[2] / "shared" / "realfeeds"
+from shared_paths import REALFEEDS  # noqa: E402
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from functools import cache
-from pathlib import Path
 
 import pytest
 
 from newsreader.models import Feed
 from newsreader.parse import ParsedFeed, ParseError, decode_document, parse_feed
+from shared_paths import REALFEEDS  # noqa: E402
 
-REALFEEDS = Path(__file__).resolve().parents[2] / "shared" / "realfeeds"
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
