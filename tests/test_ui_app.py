@@ -264,3 +264,98 @@ async def test_every_builtin_theme_renders_and_the_choice_persists(data, tmp_pat
     async with again.run_test(size=(120, 35)) as pilot:
         await pilot.pause()
         assert again.theme == "nord"
+
+
+async def test_next_previous_unread_space_and_unread_only(data, tmp_path):
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        headlines = screen.query_one(HeadlineList)
+        view = screen.query_one(ArticleView)
+        for art in headlines.articles[1:4]:
+            art.read = True
+        await pilot.press("n")
+        await settle(pilot, app)
+        assert headlines.cursor_row == 4 and view.article_id == headlines.articles[4].id
+        await pilot.press("p")
+        await settle(pilot, app)
+        assert headlines.cursor_row == 0
+        # Space pages through the article, then moves on to the next unread one.
+        await pilot.press("l")
+        for _ in range(40):
+            if view.scroll_y >= view.max_scroll_y:
+                break
+            before = view.scroll_y
+            await pilot.press("space")
+            await pilot.pause()
+            assert view.scroll_y > before
+        await pilot.press("space")
+        await settle(pilot, app)
+        assert view.article_id == headlines.articles[4].id
+        await pilot.press("h", "U")
+        await settle(pilot, app)
+        assert all(not a.read for a in headlines.articles)
+        assert len(headlines.articles) == len(app.library.articles) - 3
+
+
+async def test_command_palette_offers_the_reader_commands(data, tmp_path):
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for wanted in ("Star / unstar", "Search", "Refresh all feeds", "Back (history)"):
+            assert wanted in titles
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Mark everything")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert all(a.read for a in app.screen.query_one(HeadlineList).articles)
+
+
+async def test_refresh_keeps_the_cursor_on_the_article_and_r_refreshes_one_feed(
+    feed_server, tmp_path
+):
+    feed_server.route("/a.xml", body=rss("Alpha", [item(i) for i in range(1, 6)]))
+    feed_server.route("/b.xml", body=rss("Beta", [item(20 + i, hours=30 + i) for i in range(3)]))
+    data = tmp_path / "data"
+    with Library.open(data) as lib:
+        lib.add_feed(feed_server.url("/a.xml"))
+        lib.add_feed(feed_server.url("/b.xml"))
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("r")
+        await settle(pilot, app)
+        headlines = app.screen.query_one(HeadlineList)
+        await pilot.press("j", "j", "enter")
+        await settle(pilot, app)
+        watched = headlines.article_id
+        # Two newer stories arrive in feed A; R refreshes only the open article's feed.
+        newer = [item(90, hours=0.2), item(91, hours=0.1)] + [item(i) for i in range(1, 6)]
+        feed_server.route("/a.xml", body=rss("Alpha", newer))
+        b_requests = feed_server.count("/b.xml")
+        await pilot.press("R")
+        await settle(pilot, app)
+        assert feed_server.count("/b.xml") == b_requests
+        assert len(headlines.articles) == 10
+        assert headlines.article_id == watched  # the cursor stayed on the same article
+        assert app.screen.query_one(ArticleView).article_id == watched
+
+
+async def test_welcome_screen_adds_a_feed_and_opens_the_reader(feed_server, tmp_path):
+    feed_server.route("/first.xml", body=rss("First Feed", [item(1), item(2)]))
+    Library.open(tmp_path / "empty").close()
+    app = make_app(tmp_path / "empty", tmp_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        from newsreader.ui.welcome_screen import WelcomeScreen
+
+        assert isinstance(app.screen, WelcomeScreen)
+        app.post_message(WelcomeScreen.AddFeed("javascript:alert(1)"))
+        await settle(pilot, app)
+        assert isinstance(app.screen, WelcomeScreen) and "unsupported" in app.screen.error
+        app.post_message(WelcomeScreen.AddFeed(feed_server.url("/first.xml")))
+        await settle(pilot, app)
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        assert len(app.screen.query_one(HeadlineList).articles) == 2
