@@ -32,10 +32,20 @@ _CR = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 _SPACE_RUN = re.compile(r"[ \t\u00a0]+")
 _WS = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-# `[^<>]` rather than `[^>]`: a run of "<" with no ">" must not make each match rescan to the end.
-_TAG = re.compile(r"<[^<>]*>")
-_BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|br|div|li|h[1-6]|blockquote|tr|ul|ol)\b[^<>]*>", re.I)
-_DROP_OPEN = re.compile(r"<(script|style|template|noscript)\b", re.I)
+# HTML to text: every pattern is linear (no scan that restarts at each "<").
+_DROP_OPEN = re.compile(r"<(script|style|template|noscript|iframe|svg)\b|<!--", re.I)
+_DROP_CLOSE = {
+    name: re.compile(rf"</{name}\b[^<>]*>", re.I)
+    for name in ("script", "style", "template", "noscript", "iframe", "svg")
+}
+_BLOCK_TAG = re.compile(
+    r"<\s*/?\s*(?:p|br|div|li|h[1-6]|blockquote|tr|ul|ol|dl|dt|dd|table|pre|hr|section"
+    r"|article|header|footer|figure|figcaption|aside)\b[^<>]*>",
+    re.I,
+)
+_TAG = re.compile(r"</?[A-Za-z!?][^<>]*>")
+_NL_SPACE = re.compile(r" ?\n ?")
+_ANY_SPACE = re.compile(r"[ \t\r\n\f\v]+")
 
 SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 OPENABLE_SCHEMES = frozenset({"http", "https"})
@@ -60,33 +70,38 @@ def clean_line(value: object, limit: int = MAX_LINE) -> str:
 
 
 def html_to_text(value: object, limit: int = MAX_LEAD) -> str:
-    """Plain text from an HTML fragment (for headlines and leads): tags out, entities decoded."""
+    """Plain text from HTML (headlines, leads, search): tags out, entities decoded, paragraphs
+    kept as blank lines; linear time on any input."""
     raw = value if isinstance(value, str) else ("" if value is None else str(value))
-    raw = raw[: limit * 20]
+    if not raw:
+        return ""
+    raw = _ANY_SPACE.sub(" ", raw[: limit * 4])  # source line breaks are spaces in HTML
     if "<" in raw:
         raw = _drop_hidden_elements(raw)
         raw = _BLOCK_TAG.sub("\n", raw)
         raw = _TAG.sub("", raw)
     if "&" in raw:
         raw = html.unescape(raw)
-    text = clean_text(raw, limit * 4)
-    lines = [_SPACE_RUN.sub(" ", line).strip() for line in text.split("\n")]
-    text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
-    return text[:limit]
+    text = _SPACE_RUN.sub(" ", clean_text(raw, limit * 2))
+    text = _NL_SPACE.sub("\n", text)
+    return _BLANK_LINES.sub("\n\n", text).strip()[:limit]
 
 
 def _drop_hidden_elements(raw: str) -> str:
-    """Remove script/style/template/noscript elements in one forward scan (linear time)."""
+    """Remove script/style/template/noscript/iframe/svg elements and comments in one pass."""
     out: list[str] = []
-    pos = 0
-    lowered = raw.lower()
-    while (match := _DROP_OPEN.search(raw, pos)) is not None:
+    pos, n = 0, len(raw)
+    while pos < n:
+        match = _DROP_OPEN.search(raw, pos)
+        if match is None:
+            break
         out.append(raw[pos : match.start()])
-        end = lowered.find(f"</{match.group(1).lower()}", match.end())
-        if end < 0:
-            return " ".join(out)  # unclosed: everything after it is script
-        close = lowered.find(">", end)
-        pos = len(raw) if close < 0 else close + 1
+        if match.group(1) is None:
+            end = raw.find("-->", match.end())
+            pos = n if end < 0 else end + 3
+        else:
+            close = _DROP_CLOSE[match.group(1).lower()].search(raw, match.end())
+            pos = n if close is None else close.end()  # unclosed: it runs to the end
         out.append(" ")
     out.append(raw[pos:])
     return "".join(out)

@@ -7,7 +7,6 @@ stay live, text can never turn into a link, and no control characters get throug
 
 from __future__ import annotations
 
-import html as _html
 import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -19,6 +18,7 @@ from newsreader.sanitize import (
     clean_line,
     clean_text,
     clean_url,
+    html_to_text,
 )
 
 MAX_MARKDOWN_INPUT = 200_000  # characters of HTML converted; markdownify is ~1 ms per KB
@@ -54,21 +54,6 @@ _DROP_TAGS = [
 ]
 _URL_UNSAFE = {ord(c): f"%{ord(c):02X}" for c in '()<>[]"\\ `{}|^\n\t'}
 
-# plain_text: every pattern is linear (no scan that restarts at each '<').
-_DROP_OPEN = re.compile(r"<(script|style|template|noscript|iframe|svg)\b|<!--", re.I)
-_DROP_CLOSE = {
-    name: re.compile(rf"</{name}\b[^<>]*>", re.I)
-    for name in ("script", "style", "template", "noscript", "iframe", "svg")
-}
-_BLOCK = re.compile(
-    r"<\s*/?\s*(?:p|br|div|li|h[1-6]|blockquote|tr|ul|ol|dl|dt|dd|table|pre|hr|section"
-    r"|article|header|footer|figure|figcaption|aside)\b[^<>]*>",
-    re.I,
-)
-_TAG = re.compile(r"</?[A-Za-z!?][^<>]*>")
-_SPACE_RUN = re.compile(r"[ \t\u00a0]+")
-_NL_SPACE = re.compile(r" ?\n ?")
-_ANY_SPACE = re.compile(r"[ \t\r\n\f\v]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 # Markdown that must not come alive: link destinations, reference definitions, autolinks.
@@ -80,38 +65,7 @@ _TEXT_SPECIAL = re.compile(r"([\\\[\]<`])")
 
 def plain_text(html: str, limit: int = MAX_BODY) -> str:
     """Readable plain text from HTML (paragraphs kept), cheap enough for search indexing."""
-    if not html:
-        return ""
-    raw = _ANY_SPACE.sub(" ", html[: limit * 4])  # source line breaks are spaces in HTML
-    if "<" in raw:
-        raw = _drop_hidden(raw)
-        raw = _BLOCK.sub("\n", raw)
-        raw = _TAG.sub("", raw)
-    if "&" in raw:
-        raw = _html.unescape(raw)
-    text = _SPACE_RUN.sub(" ", clean_text(raw, limit * 2))
-    text = _NL_SPACE.sub("\n", text)
-    return _BLANK_LINES.sub("\n\n", text).strip()[:limit]
-
-
-def _drop_hidden(raw: str) -> str:
-    """Remove script/style/template/noscript/iframe/svg elements and comments, one pass."""
-    out: list[str] = []
-    pos, n = 0, len(raw)
-    while pos < n:
-        match = _DROP_OPEN.search(raw, pos)
-        if match is None:
-            break
-        out.append(raw[pos : match.start()])
-        if match.group(1) is None:
-            end = raw.find("-->", match.end())
-            pos = n if end < 0 else end + 3
-        else:
-            close = _DROP_CLOSE[match.group(1).lower()].search(raw, match.end())
-            pos = n if close is None else close.end()  # unclosed: it runs to the end
-        out.append(" ")
-    out.append(raw[pos:])
-    return "".join(out)
+    return html_to_text(html, limit)
 
 
 def article_markdown(html: str, base_url: str = "") -> str:
