@@ -30,14 +30,18 @@ from newsreader.sanitize import (
     clean_line,
     clean_text,
     clean_url,
+    strip_tracking,
 )
-from newsreader.to_markdown import plain_text
+from newsreader.to_markdown import plain_text, strip_body_tracking
 
 MAX_TAG = 80
 MAX_AUTHOR = 200
 MAX_BODY_INPUT = 400_000  # characters of body HTML looked at per article
 FIRST_PARAGRAPH = 400  # lead made from the content when there is no separate summary
 MIN_DATE = datetime(1990, 1, 1, tzinfo=UTC)
+# Items kept per document: feedparser costs ~0.5 ms per item, so 100,000 items would outlast
+# the parse timeout; retention keeps 500 per feed by default and feeds list the newest first.
+MAX_ITEMS = 2_000
 _AUTHOR_TEXT_CAP = 512  # feedparser's author-email regex is quadratic in this length
 
 _FEED_ROOTS = frozenset({"rss", "feed", "rdf", "channel"})
@@ -65,6 +69,7 @@ _DECL_SPECIAL = re.compile(r"[\"'\[\]>]")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _WS = re.compile(r"\s+")
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+_ITEM_START = re.compile(r"<(?:[\w.-]+:)?(?:item|entry)(?=[\s>/])")
 
 
 class ParseError(Exception):
@@ -263,6 +268,7 @@ def _parse_xml(text: str, mime: str) -> RawFeed:
         text = _NAMED_REF.sub(_named_ref, text)
     if len(text) > 2 * _AUTHOR_TEXT_CAP:
         text = _AUTHORISH.sub(r"\1\2", text)
+    text, cut_warning = _cap_items(text)
     # No content-location on purpose: feedparser would resolve relative ids against it too, so
     # a guid would change with the URL the feed was fetched from (and it costs ~20%). Links
     # still get xml:base applied by feedparser; _normalise makes them absolute.
@@ -279,8 +285,25 @@ def _parse_xml(text: str, mime: str) -> RawFeed:
             raise ParseError(f"not a feed: {problem}")
         if not raw.format:
             raise ParseError("not a feed: no RSS, Atom or JSON Feed found")
-    raw.warning = problem
+    raw.warning = "; ".join(w for w in (cut_warning, problem) if w) or None
     return raw
+
+
+def _cap_items(text: str) -> tuple[str, str | None]:
+    """Cut the document before item MAX_ITEMS + 1 and close its root, so feedparser never
+    sees the rest; returns the text and a warning when items were dropped."""
+    starts = _ITEM_START.finditer(text)
+    cut = -1
+    total = 0
+    for total, match in enumerate(starts, 1):
+        if total == MAX_ITEMS + 1:
+            cut = match.start()
+    if cut < 0:
+        return text, None
+    root = _KNOWN_ROOT.search(text)
+    name = root.group(0)[1:] if root else "rss"
+    closer = f"</channel></{name}>" if name.endswith("rss") else f"</{name}>"
+    return text[:cut] + closer, f"kept the first {MAX_ITEMS:,} of {total:,} items"
 
 
 def _strip_prolog(text: str, mime: str) -> str:
@@ -497,7 +520,11 @@ def _normalise(raw: RawFeed, *, feed: Feed, url: str, now: datetime) -> ParsedFe
     articles: list[Article] = []
     bodies: dict[str, str] = {}
     seen: set[str] = set()
-    for index, entry in enumerate(raw.entries):
+    warning = raw.warning
+    if len(raw.entries) > MAX_ITEMS:
+        dropped = f"kept the first {MAX_ITEMS:,} of {len(raw.entries):,} items"
+        warning = f"{dropped}; {warning}" if warning else dropped
+    for index, entry in enumerate(raw.entries[:MAX_ITEMS]):
         article, body = _article(
             entry,
             index,
@@ -516,10 +543,10 @@ def _normalise(raw: RawFeed, *, feed: Feed, url: str, now: datetime) -> ParsedFe
             bodies[article.id] = body
     return ParsedFeed(
         title=parsed_title,
-        link=clean_url(raw.link, base),
+        link=strip_tracking(clean_url(raw.link, base)),
         articles=articles,
         bodies=bodies,
-        warning=raw.warning,
+        warning=warning,
         format=raw.format,
     )
 
@@ -535,7 +562,9 @@ def _article(
     source_default: str,
     kicker_default: str,
 ) -> tuple[Article, str]:
-    link = clean_url(entry.link, base)
+    # Without a guid the link is the key: stripped, so a campaign tag that changes with each
+    # fetch cannot turn one story into many.
+    link = strip_tracking(clean_url(entry.link, base))
     key = clean_line(entry.key, MAX_URL) or link
     if not key:
         basis = entry.summary or entry.content
@@ -629,7 +658,7 @@ def _body_html(value: str, is_html: bool) -> str:
         return ""
     value = value[:MAX_BODY_INPUT]
     if is_html:
-        return clean_text(value).strip()
+        return strip_body_tracking(clean_text(value).strip())
     text = clean_text(value)
     paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
     return "".join(
@@ -641,7 +670,7 @@ def _enclosures(items: list[tuple[Any, Any, Any]], base: str) -> list[Enclosure]
     out: list[Enclosure] = []
     seen: set[str] = set()
     for href, mime, length in items[:20]:
-        url = clean_url(href, base, OPENABLE_SCHEMES)
+        url = strip_tracking(clean_url(href, base, OPENABLE_SCHEMES))
         if not url or url in seen:
             continue
         seen.add(url)

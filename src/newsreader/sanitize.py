@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 # Caps on stored lengths (characters).
 MAX_HEADLINE = 500
@@ -46,6 +46,28 @@ _BLOCK_TAG = re.compile(
 _TAG = re.compile(r"</?[A-Za-z!?][^<>]*>")
 _NL_SPACE = re.compile(r" ?\n ?")
 _ANY_SPACE = re.compile(r"[ \t\r\n\f\v]+")
+
+# Query parameters that only identify a campaign, a click or a mail recipient: names in lower
+# case, plus any name with the utm_ prefix (Google Analytics campaign tags).
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid",
+        "_hsenc", "_hsmi", "__hssc", "__hstc", "__hsfp", "hsctatracking", "igshid", "yclid",
+        "ref_src", "ref_url", "twclid", "ttclid", "li_fat_id", "mkt_tok", "oly_anon_id",
+        "oly_enc_id", "rb_clickid", "s_cid", "vero_conv", "vero_id", "wickedid", "_openstat",
+        "_ga", "_gl", "ncid", "at_medium", "at_campaign", "pk_campaign", "pk_kwd",
+        "pk_source", "pk_medium", "pk_content", "mtm_campaign", "mtm_kwd", "mtm_source",
+        "mtm_medium", "mtm_content",
+    }
+)  # fmt: skip
+TRACKING_PREFIXES = ("utm_",)
+# A cheap test that a URL might carry one of them, so most URLs skip the splitting.
+_TRACKING_HINT = re.compile(
+    r"[?&#;](?:utm_|"
+    + "|".join(sorted((re.escape(p) for p in TRACKING_PARAMS), key=len, reverse=True))
+    + r")",
+    re.I,
+)
 
 SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 OPENABLE_SCHEMES = frozenset({"http", "https"})
@@ -131,6 +153,41 @@ def clean_url(value: object, base: str = "", schemes: frozenset[str] = SAFE_LINK
         except ValueError:
             return ""
     return url if url_scheme(url) in schemes else ""
+
+
+def is_tracking_param(name: str) -> bool:
+    key = unquote(name).strip().lower()
+    return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
+
+
+def may_track(text: str) -> bool:
+    """Whether text might hold a URL with a tracking parameter (a quick, linear test)."""
+    return _TRACKING_HINT.search(text) is not None
+
+
+def strip_tracking(url: str) -> str:
+    """The URL without utm_*-style campaign and click-id parameters; every other parameter
+    keeps its place and spelling. Applies to the query and to a key=value fragment."""
+    if not url or not _TRACKING_HINT.search(url):
+        return url
+    head, hash_, fragment = url.partition("#")
+    base, qmark, query = head.partition("?")
+    if qmark:
+        query = _drop_params(query)
+        head = f"{base}?{query}" if query else base
+    if hash_ and "=" in fragment:
+        kept = _drop_params(fragment)
+        if kept != fragment:
+            return f"{head}#{kept}" if kept else head
+    return f"{head}{hash_}{fragment}"
+
+
+def _drop_params(query: str) -> str:
+    pairs = query.split("&")
+    kept = [p for p in pairs if p and not is_tracking_param(p.split("=", 1)[0])]
+    if len(kept) == len([p for p in pairs if p]):
+        return query  # nothing to drop: keep it byte for byte (empty pairs included)
+    return "&".join(kept)
 
 
 def is_openable(url: str) -> bool:

@@ -7,6 +7,7 @@ stay live, text can never turn into a link, and no control characters get throug
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -19,6 +20,9 @@ from newsreader.sanitize import (
     clean_text,
     clean_url,
     html_to_text,
+    may_track,
+    strip_tracking,
+    url_scheme,
 )
 
 MAX_MARKDOWN_INPUT = 200_000  # characters of HTML converted; markdownify is ~1 ms per KB
@@ -62,10 +66,78 @@ _REF_DEF = re.compile(r"^( {0,3})\[(?=[^\]\n]*\]:)", re.M)
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}):")
 _TEXT_SPECIAL = re.compile(r"([\\\[\]<`])")
 
+# Body HTML at ingest: link attributes and <img> tags, each found by one linear scan.
+_URL_ATTR = re.compile(r"""(\s(?:href|src|poster)\s*=\s*)("[^"]*"|'[^']*'|[^\s>"']+)""", re.I)
+_BAD_SCHEME_HINT = re.compile(r"(?:script|data|file)\s*:", re.I)
+_IMG_TAG = re.compile(r"<img\b[^<>]*>", re.I)
+_IMG_ATTR = re.compile(r"""\s(width|height|style|src)\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+)""", re.I)
+_STYLE_SIZE = re.compile(r"(?<![-\w])(width|height)\s*:\s*(\d+)(?:\.\d*)?\s*px", re.I)
+_STYLE_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Hosts and paths that serve only counting pixels (FeedBurner, WordPress stats, analytics).
+_TRACKER_SRC = re.compile(
+    r"//(?:feeds\.feedburner\.com/~r/|pixel\.wp\.com/|stats\.wordpress\.com/|"
+    r"[\w.-]*feedsportal\.com/|feeds\.feedblitz\.com/~/i/|pixel\.quantserve\.com/|"
+    r"www\.google-analytics\.com/|[\w.-]*doubleclick\.net/)|/__utm\.gif",
+    re.I,
+)
+
 
 def plain_text(html: str, limit: int = MAX_BODY) -> str:
     """Readable plain text from HTML (paragraphs kept), cheap enough for search indexing."""
     return html_to_text(html, limit)
+
+
+def strip_body_tracking(html: str) -> str:
+    """Body HTML without tracking pixels, utm_*-style parameters or javascript:/file:/data:
+    links (done once at ingest, so what is stored is clean; display checks again)."""
+    if "<" not in html:
+        return html
+    if "<img" in html or "<IMG" in html:
+        html = _IMG_TAG.sub(_drop_pixel_tag, html)
+    if may_track(html) or _BAD_SCHEME_HINT.search(html):
+        html = _URL_ATTR.sub(_strip_attr, html)
+    return html
+
+
+def _strip_attr(match: re.Match[str]) -> str:
+    value = match.group(2)
+    quote = value[0] if value[0] in "\"'" else ""
+    url = htmllib.unescape(value[1:-1] if quote else value)
+    scheme = url_scheme(url)
+    stripped = "" if scheme and scheme not in SAFE_LINK_SCHEMES else strip_tracking(url)
+    if stripped == url:
+        return match.group(0)
+    return f'{match.group(1)}"{htmllib.escape(stripped, quote=True)}"'
+
+
+def _drop_pixel_tag(match: re.Match[str]) -> str:
+    attrs: dict[str, str] = {}
+    for name, value in _IMG_ATTR.findall(match.group(0)):
+        quoted = value[:1] in "\"'" and len(value) >= 2
+        attrs.setdefault(name.lower(), htmllib.unescape(value[1:-1] if quoted else value))
+    pixel = is_tracking_pixel(
+        attrs.get("width"), attrs.get("height"), attrs.get("style"), attrs.get("src")
+    )
+    return "" if pixel else match.group(0)
+
+
+def is_tracking_pixel(width: object, height: object, style: object, src: object) -> bool:
+    """A counting image: every stated dimension 0 or 1 px, hidden, or from a pixel host."""
+    if isinstance(src, str) and _TRACKER_SRC.search(src):
+        return True
+    sizes: dict[str, int | None] = {"width": _px(width), "height": _px(height)}
+    if isinstance(style, str) and style:
+        if _STYLE_HIDDEN.search(style):
+            return True
+        for name, value in _STYLE_SIZE.findall(style):
+            sizes[name.lower()] = int(value)
+    stated = [v for v in sizes.values() if v is not None]
+    return bool(stated) and all(v <= 1 for v in stated)
+
+
+def _px(value: object) -> int | None:
+    text = str(value or "").strip().lower().removesuffix("px").strip()
+    return int(text) if text.isdigit() and len(text) < 7 else None
 
 
 def article_markdown(html: str, base_url: str = "") -> str:
@@ -127,7 +199,7 @@ def _escaped(text: str, pos: int) -> bool:
 
 def _safe_url(value: Any, base: str, schemes: frozenset[str]) -> str:
     """An absolute, allowed URL that cannot break out of Markdown link syntax, or ""."""
-    url = clean_url(value if isinstance(value, str) else "", base, schemes)
+    url = strip_tracking(clean_url(value if isinstance(value, str) else "", base, schemes))
     if not url:
         return ""
     try:
@@ -188,7 +260,9 @@ def _converter_class() -> type:
         def convert_img(self, el: Any, text: str, parent_tags: Any) -> str:
             src = _safe_url(el.get("src") or el.get("data-src"), self.base_url, OPENABLE_SCHEMES)
             alt = _escape_text(clean_line(el.get("alt") or "", 300))
-            if not src or _is_pixel(el):
+            if not src or is_tracking_pixel(
+                el.get("width"), el.get("height"), el.get("style"), src
+            ):
                 return alt
             if (
                 "_inline" in parent_tags
@@ -220,11 +294,3 @@ def _converter_class() -> type:
 
     _CONVERTER = Converter
     return Converter
-
-
-def _is_pixel(el: Any) -> bool:
-    sizes = []
-    for attr in ("width", "height"):
-        value = str(el.get(attr) or "").strip().removesuffix("px")
-        sizes.append(int(value) if value.isdigit() else None)
-    return all(s is not None and s <= 1 for s in sizes)
