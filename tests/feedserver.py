@@ -112,8 +112,59 @@ def http_date(epoch: float) -> str:
     return formatdate(epoch, usegmt=True)
 
 
+def slow_headers(pause: float = 0.1) -> Callable[[FeedRequestHandler], None]:
+    """A handler that sends its status line and headers one byte per `pause` s, never ending."""
+
+    def handler(h: FeedRequestHandler) -> None:
+        h._sent_status = 200
+        stopping = h.server.owner.stopping
+        block = b"HTTP/1.1 200 OK\r\n"
+        n = 0
+        while not stopping.is_set():
+            if not block:
+                block = b"X-Slow-%d: still coming\r\n" % n
+                n += 1
+            h.wfile.write(block[:1])
+            h.wfile.flush()
+            block = block[1:]
+            if stopping.wait(pause):
+                break
+        h.close_connection = True
+
+    return handler
+
+
+def huge_headers(
+    line_bytes: int = 0, count: int = 0, body: bytes = b"<rss/>"
+) -> Callable[[FeedRequestHandler], None]:
+    """A handler whose 200 carries one header `line_bytes` long and/or `count` more headers."""
+
+    def handler(h: FeedRequestHandler) -> None:
+        h._sent_status = 200
+        h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n")
+        if line_bytes:
+            h.wfile.write(b"X-Huge: ")
+            chunk = b"a" * (64 * 1024)
+            left = line_bytes
+            while left > 0:
+                h.wfile.write(chunk[:left])
+                left -= len(chunk)
+            h.wfile.write(b"\r\n")
+        for start in range(0, count, 1000):
+            h.wfile.write(
+                b"".join(b"X-H%d: v\r\n" % i for i in range(start, min(count, start + 1000)))
+            )
+        h.wfile.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        h.close_connection = True
+
+    return handler
+
+
 class FeedRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle on, the body waits for the
+    # client's delayed ACK (~40 ms) on every reused connection.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
