@@ -649,3 +649,26 @@ def test_json_feed_odd_values_do_not_crash() -> None:
     assert art.headline == "x" and art.author == "https://a.example/me"
     assert art.tags == ["ok", "3"] and art.published == NOW
     assert [e.length for e in art.enclosures] == [0, 0]
+
+
+def test_a_wide_http_charset_on_single_byte_xml_is_ignored():
+    data = (
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+        b"<item><title>Gr\xc3\xbc\xc3\x9fe</title><guid>g</guid></item></channel></rss>"
+    )
+    for label in ("utf-16", "utf-32", "UTF-16LE"):
+        parsed = parse_feed(
+            data,
+            feed=Feed.new("http://x.example/"),
+            url="http://x.example/",
+            headers={"content-type": f"application/rss+xml; charset={label}"},
+        )
+        assert [a.headline for a in parsed.articles] == ["Grüße"]
+    wide = data.decode().replace('encoding="utf-8"', 'encoding="utf-16"').encode("utf-16-le")
+    parsed = parse_feed(
+        wide,
+        feed=Feed.new("http://x.example/"),
+        url="http://x.example/",
+        headers={"content-type": "application/rss+xml; charset=utf-16le"},
+    )
+    assert [a.headline for a in parsed.articles] == ["Grüße"]

@@ -217,7 +217,9 @@ def _sniff_wide(data: bytes, http_charset: str | None) -> str | None:
     if head[0] == 0 and head[2] == 0 and head[1] != 0:
         return "utf-16-be"
     name = _codec(http_charset)
-    if name and name.startswith(("utf-16", "utf-32")):
+    # A UTF-16/32 label on bytes with no NUL at all is wrong (single-byte XML never has one):
+    # trusting it would turn a plain feed into "no XML element found".
+    if name and name.startswith(("utf-16", "utf-32")) and b"\x00" in data[:256]:
         return name
     return None
 
