@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
@@ -35,6 +39,7 @@ class NewsReaderApp(App[None]):
         refresh_on_start: bool | None = None,
     ) -> None:
         super().__init__()
+        _start_resource_tracker()
         self.library = library
         self.now = now
         self.state_file = state_file if state_file is not None else library.dirs.config / "ui.json"
@@ -42,6 +47,9 @@ class NewsReaderApp(App[None]):
         self.refresh_on_start = (
             ui.refresh_on_start if refresh_on_start is None else refresh_on_start
         )
+        self._signals: list[int] = []
+        self._stopping: asyncio.Task[None] | None = None
+        self.exit_message: str | None = None  # printed by the caller once the terminal is back
         keymap, unknown = parse_keymap(library.settings.keys, _widget_binding_ids())
         self._unknown_keys = unknown
         if keymap:
@@ -62,6 +70,41 @@ class NewsReaderApp(App[None]):
                 markup=False,
             )
         self.push_screen(self._first_screen())
+        self._install_signal_handlers()
+
+    def _install_signal_handlers(self) -> None:
+        """SIGTERM (shutdown, kill) and SIGHUP (terminal closed): save marks, then exit."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            # Not possible off the main thread or on Windows: those keep the default.
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                loop.add_signal_handler(sig, self._on_exit_signal, sig)
+                self._signals.append(sig)
+
+    def on_unmount(self) -> None:
+        with contextlib.suppress(Exception):
+            loop = asyncio.get_running_loop()
+            for sig in self._signals:
+                loop.remove_signal_handler(sig)
+        self._signals = []
+
+    def _on_exit_signal(self, sig: int) -> None:
+        if self._stopping is None:
+            # A task, not a message: the app's queue may be busy with what the user was doing.
+            self._stopping = asyncio.get_running_loop().create_task(self._save_and_exit(sig))
+
+    async def _save_and_exit(self, sig: int) -> None:
+        from newsreader.ui.main_screen import MainScreen
+
+        errors: list[str] = []
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                error = await screen.drain()
+                if error:
+                    errors.append(error)
+        if errors:
+            self.exit_message = f"newsreader: read/star changes not saved: {errors[0]}"
+        self.exit(return_code=128 + sig)
 
     def _first_screen(self) -> Screen[None]:
         if self.library.feeds:
@@ -159,6 +202,21 @@ class NewsReaderApp(App[None]):
             os.replace(tmp, self.state_file)
         except OSError as exc:
             self.notify(f"Cannot save the theme: {exc.strerror}", severity="warning", markup=False)
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker before Textual swaps sys.stderr.
+
+    While the app runs, sys.stderr is an object whose fileno() is -1; the tracker, started
+    lazily by the parse pool of the first refresh, passes that fd to its child and fails with
+    "bad value(s) in fds_to_keep", so every refresh from the reader failed to parse.
+    """
+    from multiprocessing import resource_tracker
+
+    if getattr(sys.stderr, "fileno", None) is not None:
+        with contextlib.suppress(Exception):
+            if sys.stderr.fileno() >= 0:
+                resource_tracker.ensure_running()
 
 
 def _widget_binding_ids() -> set[str]:

@@ -7,6 +7,7 @@ NEWSREADER_DEBUG=1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -272,8 +273,12 @@ def _cmd_read(
     if sys.stdout.isatty() and sys.stdin.isatty():
         from newsreader.app import NewsReaderApp
 
-        NewsReaderApp(lib, refresh_on_start=refresh_on_start).run()
-        return EXIT_OK
+        app = NewsReaderApp(lib, refresh_on_start=refresh_on_start)
+        app.run()
+        if app.exit_message:
+            with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+                print(app.exit_message, file=sys.stderr)
+        return app.return_code or EXIT_OK
     if not lib.feeds:
         print("Welcome to newsreader. Start with one of:")
         print("  newsreader add https://example.org/feed.xml")

@@ -894,6 +894,8 @@ class Store:
                 except OSError as exc:
                     raise StoreError(f"cannot read the cache: {exc.strerror}") from None
                 if m is None:
+                    if not self.root.is_dir():
+                        raise StoreError(f"the cache folder {self.root} is gone")
                     m = _Manifest()
                 if loaded is not None and loaded.manifest.generation == m.generation:
                     break
@@ -924,7 +926,8 @@ class Store:
         try:
             st = os.stat(self.manifest_path)
         except FileNotFoundError:
-            return 0
+            # A vanished data folder (unmounted, deleted) is not an empty cache: nothing to load.
+            return 0 if self.root.is_dir() else self._generation
         except OSError:
             return -1
         key = (st.st_ino, st.st_mtime_ns, st.st_size)
@@ -1024,7 +1027,16 @@ class Store:
         if disk.schema != SCHEMA_VERSION:
             raise _too_new(self.manifest_path, disk.schema)
         txn = _Txn(self, disk)
-        result = txn.run(batch)
+        try:
+            result = txn.run(batch)
+        except BaseException:
+            # Disk full or gone read-only mid-commit: delete what this commit wrote so the space
+            # comes back, keeping whatever the manifest on disk names (we hold the lock).
+            with contextlib.suppress(Exception):
+                current = _read_manifest(self.manifest_path)
+                if current is not None:
+                    self._sweep(current)
+            raise
         self._sweep(txn.new)
         txn.adopt()
         return result

@@ -8,6 +8,7 @@ the in-memory state.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ from newsreader.ui.tag_pane import TagPane
 SHOW_DEBOUNCE = 0.12  # s: holding j/k must not render every article on the way
 WATCH_INTERVAL = 5.0  # s: how often to look for another process's commits
 INDEX_DELAY = 0.3  # s after mount: let the first frame out before the index build starts
+RETRY_INTERVAL = 3.0  # s between retries of read/star changes a failed write left pending
 
 
 @dataclass(slots=True)
@@ -63,6 +65,8 @@ class MainScreen(Screen[None]):
         self._refresh_worker: Worker[None] | None = None
         self._revision = -1
         self._quit_anyway = False
+        self._retry_timer: Timer | None = None
+        self._write_error: str | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -411,15 +415,45 @@ class MainScreen(Screen[None]):
                 try:
                     await self.library.commit_async(batch)
                 except StoreError as exc:
-                    # Keep the change in memory and try again with the next change.
+                    # Keep the change in memory (the screen already shows it) and retry.
                     batch.read.update(self._pending.read)
                     batch.starred.update(self._pending.starred)
                     self._pending = batch
-                    self.notify(f"Not saved yet: {exc}", severity="warning", markup=False)
+                    self._write_failed(str(exc))
                     return
                 self._state_changed()
+            self._write_recovered()
         finally:
             self._writing = False
+
+    def _write_failed(self, error: str) -> None:
+        if error != self._write_error:  # once per distinct problem, not every retry
+            self.notify(
+                f"Not saved yet: {error}; retrying every {RETRY_INTERVAL:g} s",
+                severity="warning",
+                markup=False,
+                timeout=8,
+            )
+        self._write_error = error
+        if self._retry_timer is None:
+            self._retry_timer = self.set_interval(RETRY_INTERVAL, self._retry_write)
+
+    def _write_recovered(self) -> None:
+        if self._retry_timer is not None:
+            self._retry_timer.stop()
+            self._retry_timer = None
+        if self._write_error is not None:
+            self._write_error = None
+            self.notify("Read/star changes saved", timeout=3)
+
+    def _retry_write(self) -> None:
+        if self._writing:
+            return
+        if self._pending.is_empty():
+            self._write_recovered()
+            return
+        self._writing = True
+        self._write_pending()
 
     def flush(self) -> str | None:
         """Write pending read/star changes now (quitting); the error, if it failed."""
@@ -432,6 +466,21 @@ class MainScreen(Screen[None]):
             self._pending = batch
             return str(exc)
         return None
+
+    async def drain(self, timeout: float | None = None) -> str | None:
+        """Wait for the write in flight, then `flush` the rest; the error, if any.
+
+        Flushing while a write is in flight could let the older batch land last and undo a
+        newer change (star, then unstar, then quit).
+        """
+        if timeout is None:
+            timeout = self.library.store.lock_timeout + 5
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._writing:
+            if asyncio.get_running_loop().time() > deadline:
+                return "a write did not finish in time"
+            await asyncio.sleep(0.02)
+        return self.flush()
 
     # ------------------------------------------------------------------ other actions
 
@@ -494,7 +543,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(HelpScreen())
 
     async def action_quit(self) -> None:
-        error = self.flush()
+        error = await self.drain()
         if error and not self._quit_anyway:
             self._quit_anyway = True
             self.notify(
@@ -539,7 +588,12 @@ class MainScreen(Screen[None]):
             self._state_changed(rebuild=bool(result.added or result.updated or result.pruned))
 
         status.update(Content("Refreshing…"))
-        summary = await refresh(lib, feeds, on_progress=progress, on_commit=committed)
+        try:
+            summary = await refresh(lib, feeds, on_progress=progress, on_commit=committed)
+        except StoreError as exc:
+            status.update(Content(f"Refresh not saved: {exc}"))
+            self.notify(f"Refresh not saved: {exc}", severity="error", markup=False, timeout=8)
+            return
         self._fill_tags()
         status.update(Content(summary.line()))
         failed = summary.failures
@@ -570,11 +624,20 @@ class MainScreen(Screen[None]):
     def _watch_disk(self) -> None:
         if self._writing or (self._refresh_worker is not None and self._refresh_worker.is_running):
             return
-        snap = self.library.load_if_changed()
+        try:
+            snap = self.library.load_if_changed()
+        except StoreError:
+            return  # unreadable now (folder gone, disk trouble): keep showing what we have
         if snap is not None:
             self.app.call_from_thread(self._adopt, snap)
 
     def _adopt(self, snap: Snapshot) -> None:
         self.library.adopt(snap)
+        # Changes a failed write left pending are not on disk yet: keep showing them.
+        articles = self.library.articles
+        for attr, changes in (("read", self._pending.read), ("starred", self._pending.starred)):
+            for article_id, value in changes.items():
+                if article_id in articles:
+                    setattr(articles[article_id], attr, value)
         self._state_changed(rebuild=True)
         self._build_indexes()
