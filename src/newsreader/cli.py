@@ -21,7 +21,7 @@ from typing import TextIO
 from newsreader import __version__
 from newsreader.config import ConfigError
 from newsreader.library import Library, LibraryError
-from newsreader.models import Article, utcnow
+from newsreader.models import Article, Feed, utcnow
 from newsreader.opml import OpmlError, read_opml, write_opml
 from newsreader.store import StoreError
 
@@ -160,7 +160,7 @@ def _cmd_list(lib: Library, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _feed_status(feed) -> str:  # noqa: ANN001 - models.Feed
+def _feed_status(feed: Feed) -> str:
     if feed.gone:
         return f"GONE since {_when(feed.error_at)}: {feed.last_error or 'HTTP 410'}"
     if feed.last_error:

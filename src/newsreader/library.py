@@ -110,13 +110,6 @@ class Library:
         self.related_index  # noqa: B018 - property builds on access
         self.search_index  # noqa: B018
 
-    def reload_if_changed(self) -> bool:
-        """Pick up commits made by another process (cron's `newsreader refresh`)."""
-        if self.store.disk_generation() == self.store.generation:
-            return False
-        self._load()
-        return True
-
     def close(self) -> None:
         self.store.close()
 

@@ -173,7 +173,6 @@ class _Refresher:
             report.error = result.error or f"HTTP {result.status}"
         else:
             report.outcome, report.error = FAILED, result.error or "failed"
-        feed.title = feed.title or (parsed.title if parsed else "")
         report.title = feed.display_title
         if report.error:
             feed.last_error, feed.error_at = report.error, self.now

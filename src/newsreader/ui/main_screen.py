@@ -377,7 +377,7 @@ class MainScreen(Screen[None]):
             return
         self._undo = [a.id for a in unread]
         self._mark(unread, read=True)
-        self.notify(f"Marked {len(unread)} read · u to undo", timeout=4)
+        self.notify(f"Marked {len(unread)} read · u to undo", timeout=4, markup=False)
 
     def action_undo(self) -> None:
         if not self._undo:
@@ -386,7 +386,7 @@ class MainScreen(Screen[None]):
         arts = [self.library.articles[i] for i in self._undo if i in self.library.articles]
         self._undo = []
         self._mark(arts, read=False)
-        self.notify(f"Marked {len(arts)} unread again", timeout=2)
+        self.notify(f"Marked {len(arts)} unread again", timeout=2, markup=False)
 
     def _mark(self, articles: Sequence[Article], *, read: bool) -> None:
         changes = {a.id: read for a in articles if a.read != read}
