@@ -17,7 +17,7 @@ from pathlib import Path
 
 from newsreader.app import NewsReaderApp
 from newsreader.config import Settings, UiSettings
-from newsreader.demo import DEMO_FEEDS, demo_feed_paths
+from newsreader.demo import demo_feeds
 from newsreader.library import Library
 from newsreader.refresh import refresh
 
@@ -28,10 +28,7 @@ NOW = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)
 async def demo_library(data: Path) -> Library:
     settings = Settings(ui=UiSettings(refresh_on_start=False, refresh_minutes=0, read_delay=-1))
     lib = Library.open(data, settings=settings)
-    lib.add_feeds(
-        (path.as_uri(), title, list(tags))
-        for path, (_f, title, tags) in zip(demo_feed_paths(), DEMO_FEEDS, strict=True)
-    )
+    lib.subscribe(demo_feeds())
     await refresh(lib)
     return lib
 

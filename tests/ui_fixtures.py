@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from newsreader.config import Settings, UiSettings
-from newsreader.demo import DEMO_FEEDS, demo_feed_paths
+from newsreader.demo import demo_feeds
 from newsreader.library import Library
 from newsreader.refresh import refresh_sync
 from newsreader.store import Batch
@@ -29,10 +29,7 @@ def test_settings() -> Settings:
 def build_demo_cache(data_dir: Path, *, broken_url: str | None = None) -> None:
     """Ingest the demo feeds into data_dir, with fixed fetch times (and one failing feed)."""
     with Library.open(data_dir, settings=test_settings()) as lib:
-        lib.add_feeds(
-            (path.as_uri(), title, list(tags))
-            for path, (_f, title, tags) in zip(demo_feed_paths(), DEMO_FEEDS, strict=True)
-        )
+        lib.subscribe(demo_feeds())
         if broken_url:
             lib.add_feed(broken_url, title="Broken Example Feed", tags=["Demo"])
         refresh_sync(lib)

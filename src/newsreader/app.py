@@ -140,13 +140,10 @@ class NewsReaderApp(App[None]):
 
     @on(WelcomeScreen.OpenDemo)
     def _welcome_demo(self, event: WelcomeScreen.OpenDemo) -> None:
-        from newsreader.demo import DEMO_FEEDS, demo_feed_paths
+        from newsreader.demo import demo_feeds
 
-        entries = [
-            (path.as_uri(), title, list(tags))
-            for path, (_f, title, tags) in zip(demo_feed_paths(), DEMO_FEEDS, strict=True)
-        ]
-        self._subscribe(lambda: self.library.add_feeds(entries))
+        feeds = demo_feeds()
+        self._subscribe(lambda: self.library.subscribe(feeds))
 
     @work(thread=True, exclusive=True, group="subscribe", exit_on_error=False)
     def _subscribe(self, change: Callable[[], object]) -> None:

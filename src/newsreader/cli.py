@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from newsreader import __version__
 from newsreader.config import ConfigError
@@ -25,7 +25,13 @@ from newsreader.models import Article, Feed, utcnow
 from newsreader.opml import OpmlError, read_opml, write_opml
 from newsreader.store import StoreError
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+if TYPE_CHECKING:  # refresh imports httpx and feedparser: only `refresh` pays for them
+    from newsreader.refresh import RefreshSummary
+
+# Exit codes, for cron jobs and scripts (README, "Exit codes"): 0 all went well; 1 nothing could
+# be done (an error, or every feed of a refresh failed); 2 usage error (argparse's own); 3 partly
+# done: some feeds of a refresh failed, the others were refreshed; 130 interrupted (Ctrl-C).
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
 
 class CliError(Exception):
@@ -117,13 +123,16 @@ def _run(args: argparse.Namespace) -> int:
         dirs = resolve_dirs(args.data_dir)
         print(f"data:   {dirs.data}\nconfig: {dirs.config}\nconfig file: {dirs.config_file}")
         return EXIT_OK
-    with _open(args.data_dir) as lib:
+    with _open(args.data_dir, writing=command in _WRITING) as lib:
         handler = _COMMANDS.get(command or "", _cmd_read)
         return handler(lib, args)
 
 
-def _open(data_dir: str | None) -> Library:
+def _open(data_dir: str | None, *, writing: bool = False) -> Library:
     lib = Library.open(data_dir)
+    if writing and lib.read_only:
+        lib.close()
+        raise CliError(f"cannot write the cache: {lib.warnings[0].split(': reading only')[0]}")
     for warning in lib.warnings:
         print(f"newsreader: {warning}", file=sys.stderr)
     return lib
@@ -236,7 +245,21 @@ def _cmd_refresh(lib: Library, args: argparse.Namespace) -> int:
     if tty:
         sys.stderr.write("\r\x1b[K")
     print(summary.line())
-    return EXIT_OK
+    return refresh_exit_code(summary)
+
+
+def refresh_exit_code(summary: RefreshSummary) -> int:
+    """0 when every feed that was due came back (updated or unchanged), 1 when every one of them
+    failed, 3 when some did; feeds not due (a server's Retry-After, gone) do not count."""
+    from newsreader.refresh import SKIPPED
+
+    attempted = [r for r in summary.reports if r.outcome != SKIPPED]
+    failed = summary.failures
+    if not failed:
+        return EXIT_OK
+    if len(failed) >= len(attempted):
+        return EXIT_ERROR
+    return EXIT_PARTIAL
 
 
 def _cmd_unread(lib: Library, args: argparse.Namespace) -> int:
@@ -261,7 +284,7 @@ def _cmd_search(lib: Library, args: argparse.Namespace) -> int:
 def _cmd_show(lib: Library, args: argparse.Namespace) -> int:
     article = lib.find_article(args.id)
     sys.stdout.write(render_article(lib, article))
-    if not args.keep_unread:
+    if not args.keep_unread and not lib.read_only:
         lib.set_read([article])
     return EXIT_OK
 
@@ -290,6 +313,8 @@ def _cmd_read(
     return EXIT_OK
 
 
+_WRITING = frozenset({"add", "remove", "tag", "import", "refresh"})
+
 _COMMANDS = {
     "add": _cmd_add,
     "remove": _cmd_remove,
@@ -306,17 +331,13 @@ _COMMANDS = {
 
 def _demo(args: argparse.Namespace) -> int:
     """Read the bundled demo feeds into a throwaway data dir, with no network."""
-    from newsreader.demo import DEMO_FEEDS, demo_feed_paths
+    from newsreader.demo import demo_feeds
     from newsreader.refresh import refresh_sync
 
     tmp = tempfile.mkdtemp(prefix="newsreader-demo-")
     try:
         with Library.open(tmp) as lib:
-            entries = [
-                (path.as_uri(), title, list(tags))
-                for path, (_name, title, tags) in zip(demo_feed_paths(), DEMO_FEEDS, strict=True)
-            ]
-            lib.add_feeds(entries)
+            lib.subscribe(demo_feeds())
             summary = refresh_sync(lib)
             for report in summary.failures:
                 print(f"{report.title}: {report.error}", file=sys.stderr)

@@ -37,6 +37,8 @@ class Settings:
     concurrency: int = 8  # requests at once
     per_host: int = 2  # requests at once to one host
     timeout: float = 30.0  # total deadline per feed, seconds
+    # A whole refresh, seconds: feeds still waiting or downloading then fail; 0: no limit.
+    refresh_budget: float = 120.0
     max_body_bytes: int = 15 * 1024 * 1024  # decompressed, counted while streaming
     parse_timeout: float = 20.0  # per feed, seconds
     parse_workers: int = 0  # 0: one per core

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
+from newsreader.models import Feed, feed_id_for
 from newsreader.opml import write_opml
 
 # (file name in newsreader/demo/, feed title, feed tags)
@@ -47,6 +48,22 @@ def demo_feed_paths() -> list[Path]:
 def demo_feed_urls() -> list[str]:
     """The demo feeds as file:// URLs, in DEMO_FEEDS order."""
     return [path.as_uri() for path in demo_feed_paths()]
+
+
+def demo_feeds() -> list[Feed]:
+    """The demo feeds, ready to subscribe to, with ids that do not depend on where the package
+    lives: a feed's id normally comes from its URL, and a file:// URL holds the install path, so
+    two clones would give the same article two ids (and tied articles two orders)."""
+    return [
+        Feed(
+            id=feed_id_for(f"newsreader-demo:{name}"),
+            url=url,
+            title=title,
+            tags=list(tags),
+            user_title=True,
+        )
+        for url, (name, title, tags) in zip(demo_feed_urls(), DEMO_FEEDS, strict=True)
+    ]
 
 
 def demo_opml() -> str:

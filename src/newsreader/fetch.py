@@ -108,6 +108,7 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._overall: asyncio.Semaphore | None = None
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._started: set[str] = set()  # feed ids that got a slot (for the budget's message)
 
     async def __aenter__(self) -> Fetcher:
         self._open()
@@ -156,6 +157,7 @@ class Fetcher:
             if not req.url.strip():
                 raise FetchError("empty URL")
             if _is_local(req.url):
+                self._started.add(req.feed_id)
                 started.append(time.monotonic())
                 async with asyncio.timeout(self.settings.timeout):
                     await asyncio.to_thread(self._read_file, req, res)
@@ -171,20 +173,52 @@ class Fetcher:
             res.elapsed = time.monotonic() - started[0]
         return res
 
-    async def fetch_many(self, reqs: Iterable[FetchRequest]) -> AsyncIterator[FetchResult]:
+    async def fetch_many(
+        self, reqs: Iterable[FetchRequest], *, budget: float | None = None
+    ) -> AsyncIterator[FetchResult]:
         """Fetch all, yielding results in completion order; closing early cancels the rest.
 
+        `budget` (seconds, default `settings.refresh_budget`, <= 0: none) bounds the whole run:
+        when it is used up, every feed still downloading or still waiting for its host's slot is
+        cancelled and yielded as an error saying so, so a refresh always ends.
         Use `contextlib.aclosing` when you may stop before the end, so nothing is left pending.
         """
         self._open()
-        tasks = [asyncio.create_task(self.fetch(req)) for req in reqs]
+        budget = self.settings.refresh_budget if budget is None else budget
+        pending = {asyncio.create_task(self.fetch(req)): req for req in reqs}
+        loop = asyncio.get_running_loop()
+        end = loop.time() + budget if budget and budget > 0 else None
         try:
-            for next_done in asyncio.as_completed(tasks):
-                yield await next_done
-        finally:
-            for task in tasks:
+            while pending:
+                left = None if end is None else max(0.0, end - loop.time())
+                done, _ = await asyncio.wait(
+                    pending, timeout=left, return_when=asyncio.FIRST_COMPLETED
+                )
+                if not done:  # the budget is used up
+                    break
+                for task in done:
+                    del pending[task]
+                    yield task.result()
+            for task, req in list(pending.items()):
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+                del pending[task]
+                yield self._over_budget(req, float(budget or 0))
+        finally:
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    def _over_budget(self, req: FetchRequest, budget: float) -> FetchResult:
+        host = (urlsplit(req.url).hostname or "").lower()
+        if req.feed_id in self._started:
+            why = f"still downloading when the refresh's {budget:g} s budget ran out"
+        else:
+            why = f"not fetched: the refresh's {budget:g} s budget ran out"
+            if host:
+                why += f" while waiting for {host}"
+        return FetchResult(
+            feed_id=req.feed_id, url=req.url, outcome="error", final_url=req.url, error=why
+        )
 
     # -- HTTP ----------------------------------------------------------------------------------
 
@@ -193,7 +227,11 @@ class Fetcher:
         # Host first, then overall: a task queued behind a busy host holds no overall slot.
         host_sem = self._hosts.get(host)
         if host_sem is None:
-            host_sem = self._hosts[host] = asyncio.Semaphore(max(1, self.settings.per_host))
+            # One host never gets every slot: a host that stalls holds half at most, and the
+            # other hosts' feeds go on through the rest.
+            concurrency = max(1, self.settings.concurrency)
+            per_host = max(1, min(self.settings.per_host, concurrency // 2))
+            host_sem = self._hosts[host] = asyncio.Semaphore(per_host)
         assert self._overall is not None
         async with host_sem, self._overall:
             yield
@@ -212,6 +250,7 @@ class Fetcher:
                 host = (urlsplit(url).hostname or "").lower()
                 async with self._slot(host):
                     if deadline.when() is None:
+                        self._started.add(req.feed_id)
                         started.append(time.monotonic())
                         deadline.reschedule(loop.time() + self.settings.timeout)
                     async with client.stream("GET", url, headers=conditional) as resp:

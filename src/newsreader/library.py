@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsreader.config import Retention, Settings, load_settings
-from newsreader.models import Article, Feed, merge_tags, tag_key
+from newsreader.models import Article, Feed, merge_tags, newest_first_key, tag_key
 from newsreader.paths import Dirs, resolve_dirs
 from newsreader.related import Related, RelatedIndex
 from newsreader.sanitize import clean_line, clean_url
@@ -71,6 +71,11 @@ class Library:
         lib = cls(dirs=dirs, settings=settings, store=store, warnings=list(warnings))
         lib._load()
         return lib
+
+    @property
+    def read_only(self) -> bool:
+        """The cache folder cannot be written: everything reads, changes stay in memory."""
+        return self.store.read_only
 
     def _load(self) -> None:
         self.adopt(self.store.load())
@@ -130,7 +135,7 @@ class Library:
 
     def newest_first(self, articles: Iterable[Article] | None = None) -> list[Article]:
         pool = self.articles.values() if articles is None else articles
-        return sorted(pool, key=lambda a: (a.published, a.id), reverse=True)
+        return sorted(pool, key=newest_first_key)
 
     def unread(self) -> list[Article]:
         return self.newest_first(a for a in self.articles.values() if not a.read)
@@ -332,6 +337,15 @@ class Library:
         if new:
             self.commit(Batch(feeds=new))
         return added, skipped
+
+    def subscribe(self, feeds: Iterable[Feed]) -> int:
+        """Subscribe to ready-made feeds (the demo's, with ids of their own) that are not there
+        yet, by id or URL; returns how many were added."""
+        known = {f.url for f in self.feeds.values()}
+        new = [f for f in feeds if f.id not in self.feeds and f.url not in known]
+        if new:
+            self.commit(Batch(feeds=new))
+        return len(new)
 
     def remove_feed(self, feed: Feed) -> None:
         self.commit(Batch(removed_feeds=[feed.id]))

@@ -37,6 +37,19 @@ def feed_id_for(url: str) -> str:
     return short_hash("feed", url, length=12)
 
 
+def newest_first_key(article: Article) -> tuple[float, str, str, str, str, str]:
+    """Sort key, newest first, total and decided by content: ties on time go by headline, link
+    and guid before the id, so the order is the same in every copy of a cache and every clone."""
+    return (
+        -article.published.timestamp(),
+        article.headline.casefold(),
+        article.headline,
+        article.link,
+        article.guid,
+        article.id,
+    )
+
+
 def article_id_for(feed_id: str, guid: str) -> str:
     """An article's id, scoped to its feed (the same guid in two feeds is two articles)."""
     return short_hash(feed_id, guid)

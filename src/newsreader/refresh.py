@@ -122,6 +122,9 @@ class _Refresher:
                 report = FeedReport(feed.id, feed.display_title, SKIPPED, error=reason)
                 self.summary.reports.append(report)
                 self._progress(report)
+        # Longest unfetched first: when the refresh budget cuts a long list short, the next
+        # refresh starts with the feeds this one missed.
+        due.sort(key=lambda f: (f.last_fetched is not None, f.last_fetched or self.now, f.id))
         requests = [FetchRequest(f.id, f.url, f.etag, f.last_modified) for f in due]
         tasks: set[asyncio.Task[None]] = set()
         async with Fetcher(self.library.settings) as fetcher:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from newsreader import text_terms
-from newsreader.models import Article
+from newsreader.models import Article, newest_first_key
 
 _FILTER_KEYS = {"tag": "tag", "tags": "tag", "feed": "feed", "is": "is"}
 _FLAGS = {
@@ -256,7 +256,7 @@ class SearchIndex:
         self._feed_of: dict[str, str] = {}
         self._prefixes: dict[str, set[str]] = {}  # first 3 chars -> terms (meta and body)
         self._body_text: dict[str, bytes] = {}  # folded body words, compressed, for phrases
-        self._order: dict[str, tuple[float, str]] = {}  # sort key: newest first
+        self._order: dict[str, tuple[float, str, str, str, str, str]] = {}  # newest first
         self._feed_terms: dict[str, frozenset[str]] = {}  # feed title -> its terms
         self._folded: dict[str, str] = {}  # id -> folded headline|kicker|lead, filled by phrases
         # Bodies are fed from a background thread while the UI searches: one lock for both.
@@ -299,7 +299,7 @@ class SearchIndex:
                 self._doc_tags[aid] = tag_keys
                 self._feed_of[aid] = article.feed_id
                 self._by_feed.setdefault(article.feed_id, set()).add(aid)
-                self._order[aid] = (article.published.timestamp(), aid)
+                self._order[aid] = newest_first_key(article)
             self._sweep()
 
     def add_body(self, article_id: str, text: str) -> None:
@@ -436,10 +436,10 @@ class SearchIndex:
             order = self._order.__getitem__
             if not phrases and not not_phrases:
                 if limit is not None and limit < len(candidates):
-                    return heapq.nlargest(limit, candidates, key=order)
-                return sorted(candidates, key=order, reverse=True)
+                    return heapq.nsmallest(limit, candidates, key=order)
+                return sorted(candidates, key=order)
             out: list[str] = []
-            for d in sorted(candidates, key=order, reverse=True):
+            for d in sorted(candidates, key=order):
                 if all(self._has_phrase(d, p) for p in phrases) and not any(
                     self._has_phrase(d, p) for p in not_phrases
                 ):

@@ -48,6 +48,7 @@ objects; orjson would mostly speed up writing (FACTS.md), which is not the bottl
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -103,6 +104,14 @@ class LockTimeout(StoreError):
 
 class CorruptFile(StoreError):
     """A cache file is empty, truncated or not what we wrote."""
+
+
+class ReadOnly(StoreError):
+    """The cache was opened read-only (its folder cannot be written): nothing can be saved."""
+
+
+# Errors that mean "this folder cannot be written", where reading can still go on.
+_READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 
 
 class _Superseded(Exception):
@@ -616,6 +625,9 @@ class Store:
         self._mutex = threading.RLock()
         self._lock_fd: int | None = None
         self._lock_owner: int | None = None
+        # Opened without the write lock because the folder cannot be written (a read-only
+        # mount, another user's cache): everything reads, nothing is repaired or written.
+        self.read_only = False
 
     # ------------------------------------------------------------------ paths and locking
 
@@ -628,13 +640,18 @@ class Store:
         return self.root / MANIFEST
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, *, raw: bool = False) -> Iterator[None]:
+        """The write lock; `raw`: let an OSError through (open() tells read-only from broken)."""
+        if self.read_only:
+            raise ReadOnly(f"the cache in {self.root} is read-only: changes cannot be saved")
         if self._lock_fd is not None and self._lock_owner == threading.get_ident():
             yield  # re-entered by this thread (a repair during a commit)
             return
         try:
             fd = _flock(self.root / LOCK_FILE, self.lock_timeout)
         except OSError as exc:
+            if raw:
+                raise
             raise StoreError(f"cannot lock the cache in {self.root}: {exc.strerror}") from None
         self._lock_fd, self._lock_owner = fd, threading.get_ident()
         try:
@@ -657,12 +674,48 @@ class Store:
                 raise StoreError(f"cannot read the cache in {self.root}: {exc.strerror}") from None
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
-                with self._locked():
+                with self._locked(raw=True):
                     warnings = self._open_locked()
             except OSError as exc:
-                raise StoreError(f"cannot open the cache in {self.root}: {exc.strerror}") from None
+                if exc.errno not in _READ_ONLY_ERRNOS or not self.manifest_path.exists():
+                    raise StoreError(
+                        f"cannot open the cache in {self.root}: {exc.strerror}"
+                    ) from None
+                warnings = self._open_read_only(exc)
             self._opened = True
             return warnings
+
+    def _open_read_only(self, exc: OSError) -> list[str]:
+        """Open without the lock: read what the manifest names, repair and write nothing."""
+        self.read_only = True
+        warnings = [
+            f"the cache in {self.root} is read-only ({exc.strerror}): reading only,"
+            " nothing is saved"
+        ]
+        for _ in range(_READ_RETRIES):
+            try:
+                m = _read_manifest(self.manifest_path) or _Manifest()
+            except CorruptFile as bad:
+                raise StoreError(
+                    f"the cache manifest is unreadable ({bad}) and read-only"
+                ) from None
+            if m.schema < SCHEMA_VERSION:
+                raise StoreError(
+                    f"the cache in {self.root} needs an upgrade, which a read-only folder forbids"
+                )
+            try:
+                loaded = self._read_all(m, locked=False)
+            except _Superseded:
+                continue
+            break
+        else:
+            raise StoreError(f"the cache in {self.root} kept changing while being read")
+        for problem in loaded.problems:
+            name = problem.path.name if problem.path is not None else "feeds"
+            warnings.append(f"cache: {name} {problem.reason}; skipped (read-only, not repaired)")
+        self._adopt(loaded)
+        self._preload = loaded
+        return warnings
 
     def _open_locked(self) -> list[str]:
         root = self.root
@@ -906,9 +959,11 @@ class Store:
                     continue
                 except OSError as exc:
                     raise StoreError(f"cannot read the cache: {exc.strerror}") from None
-                if loaded.problems:
-                    loaded = None
+                if loaded.problems and not self.read_only:
+                    loaded = None  # repaired below, under the lock
                 break
+            if loaded is None and self.read_only:
+                raise StoreError(f"cannot read the cache in {self.root} (read-only, not repaired)")
             if loaded is None:
                 # Damage or a commit storm: do it the way open() does, under the lock.
                 try:
@@ -1255,8 +1310,7 @@ class _Txn:
         if (limit is None or len(idx) <= limit) and cutoff is None:
             return []
         states = self.shard(fid, "state")
-        ranked = sorted(idx.values(), key=lambda d: (d.get("published") or 0.0, d["id"]))
-        ranked.reverse()
+        ranked = sorted(idx.values(), key=_newest_first_row)
         pruned = []
         for rank, d in enumerate(ranked):
             aid = d["id"]
@@ -1338,8 +1392,22 @@ __all__ = [
     "CommitResult",
     "CorruptFile",
     "LockTimeout",
+    "ReadOnly",
     "SchemaTooNew",
     "Snapshot",
     "Store",
     "StoreError",
 ]
+
+
+def _newest_first_row(d: dict[str, Any]) -> tuple[float, str, str, str, str, str]:
+    """models.newest_first_key on a stored index row: the same total order, decided by content."""
+    headline = d.get("headline", "")
+    return (
+        -(d.get("published") or 0.0),
+        headline.casefold(),
+        headline,
+        d.get("link", ""),
+        d.get("guid", ""),
+        d["id"],
+    )

@@ -47,6 +47,9 @@ class Shown:
     related: list[tuple[Related, Article]]
 
 
+READ_ONLY_NOTICE = "Read-only cache: reading only · read/star marks last until you quit"
+
+
 class MainScreen(Screen[None]):
     BINDINGS = screen_bindings()
 
@@ -111,6 +114,9 @@ class MainScreen(Screen[None]):
         self.set_timer(INDEX_DELAY, self._build_indexes)
         self.set_interval(WATCH_INTERVAL, self._watch_disk)
         ui = self.library.settings.ui
+        if self.library.read_only:
+            self.query_one("#status", Static).update(Content(READ_ONLY_NOTICE))
+            return  # nothing to refresh into
         if self.app.refresh_on_start:  # type: ignore[attr-defined]
             self.call_after_refresh(self.action_refresh_all)
         if ui.refresh_minutes > 0:
@@ -409,6 +415,9 @@ class MainScreen(Screen[None]):
 
     @work(group="writer", exit_on_error=False)
     async def _write_pending(self) -> None:
+        if self.library.read_only:
+            self._writing = False  # kept in memory: the status line says so
+            return
         try:
             while not self._pending.is_empty():
                 batch, self._pending = self._pending, Batch()
@@ -457,8 +466,8 @@ class MainScreen(Screen[None]):
 
     def flush(self) -> str | None:
         """Write pending read/star changes now (quitting); the error, if it failed."""
-        if self._pending.is_empty():
-            return None
+        if self._pending.is_empty() or self.library.read_only:
+            return None  # read-only: the marks were for this session, as the status line says
         batch, self._pending = self._pending, Batch()
         try:
             self.library.commit(batch)
@@ -568,6 +577,9 @@ class MainScreen(Screen[None]):
         self._start_refresh([art.feed_id])
 
     def _start_refresh(self, feed_ids: list[str] | None) -> None:
+        if self.library.read_only:
+            self.notify("The cache is read-only: refresh is off", timeout=3, markup=False)
+            return
         if self._refresh_worker is not None and self._refresh_worker.is_running:
             self.notify("A refresh is already running", timeout=2)
             return
