@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,3 +174,103 @@ def test_close_fails_queued_jobs(scripted: None, tmp_path: Path) -> None:
     for future in (busy, waiting):
         with pytest.raises(ParseError, match="parse pool closed"):
             future.result(timeout=5)
+
+
+STDERR_SCRIPT = """
+import io, sys
+from newsreader.models import Feed
+from newsreader.parse_pool import ParsePool
+from sample_feeds import item, rss
+
+class NoFd(io.StringIO):  # like Textual's stand-in for sys.stderr while an app runs
+    def fileno(self):
+        if sys.argv[1] == "raise":
+            raise io.UnsupportedOperation("fileno")
+        return int(sys.argv[1])
+
+sys.stderr = NoFd()
+with ParsePool(workers=1, timeout=20) as pool:
+    feed = Feed.new("http://127.0.0.1:9/stderr")
+    parsed = pool.parse_sync(rss("Fd News", [item(1)]), feed=feed, url=feed.url)
+sys.stdout.write(parsed.title + " " + sys.stderr.getvalue())
+"""
+
+
+def _pythonpath() -> list[str]:
+    """This process's PYTHONPATH (the code under test) plus tests/ for sample_feeds."""
+    return [str(Path(__file__).parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+
+
+@pytest.mark.parametrize("fileno", ["-1", "987", "raise"])
+def test_pool_starts_while_sys_stderr_has_no_usable_fd(fileno: str) -> None:
+    # A fresh process: the resource tracker must not be running yet for this to mean anything.
+    out = subprocess.run(
+        [sys.executable, "-c", STDERR_SCRIPT, fileno],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(_pythonpath())},
+    )
+    assert (out.returncode, out.stdout, out.stderr) == (0, "Fd News ", "")
+
+
+def test_workers_ignore_sigint(scripted: None, tmp_path: Path) -> None:
+    """^C on the terminal reaches the whole process group: the parent shuts the workers down."""
+    with ParsePool(workers=1, timeout=20) as pool:
+        feed = _feed("ok-before")
+        before = pool.parse_sync(DOC, feed=feed, url=feed.url)
+        worker = int(before.link)
+        for _ in range(3):  # while it waits for work, as a worker mostly does
+            time.sleep(0.1)
+            os.kill(worker, signal.SIGINT)
+        time.sleep(0.3)
+        assert _pid_alive(worker)
+        feed = _feed("ok-after")
+        after = pool.parse_sync(DOC, feed=feed, url=feed.url)
+        assert int(after.link) == worker and pool.restarts == 0
+
+
+HALF_RESULT_SCRIPT = """
+import os, struct, sys, time
+from pathlib import Path
+from newsreader import parse_pool
+from newsreader.models import Feed
+
+def half_result(data, feed, url, headers, now):
+    # As if killed while sending its result: part of a message in the result pipe.
+    frame = sys._getframe()
+    while frame.f_code.co_name != "_process_worker":
+        frame = frame.f_back
+    writer = frame.f_locals["result_queue"]._writer
+    os.write(writer.fileno(), struct.pack("!i", 1 << 20) + b"half a result")
+    Path(sys.argv[1]).write_text("sent")
+    time.sleep(60)
+
+if __name__ == "__main__":
+    parse_pool._target = half_result
+    pool = parse_pool.ParsePool(workers=1, timeout=60)
+    feed = Feed.new("http://127.0.0.1:9/half")
+    pool.submit(b"<rss/>", feed=feed, url=feed.url)
+    while not Path(sys.argv[1]).exists():
+        time.sleep(0.02)
+    time.sleep(0.2)  # the executor's manager thread is now waiting for the rest
+    started = time.monotonic()
+    pool.close()
+    print(f"closed in {time.monotonic() - started:.1f} s")
+"""
+
+
+def test_close_does_not_hang_on_a_half_sent_result(tmp_path: Path) -> None:
+    """^C hung `newsreader refresh` 1 time in ~40: a worker killed while sending its result."""
+    script = tmp_path / "half.py"
+    script.write_text(HALF_RESULT_SCRIPT, encoding="utf-8")
+    started = time.monotonic()
+    out = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "sent")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("closed in "), out.stdout
+    assert float(out.stdout.split()[2]) < 5 and time.monotonic() - started < 30  # exit too

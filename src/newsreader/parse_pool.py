@@ -4,7 +4,8 @@ One parse on the event loop froze the UI for 455 ms; in a process pool the UI la
 (FACTS.md). Workers come from "forkserver" (or "spawn"), never "fork": the caller has threads.
 At most `PREFETCH` jobs per worker are handed to the executor at a time; a job's clock starts
 when it is handed over (twice the limit if it has to queue behind a busy worker), and a job
-over its limit gets its worker killed and the pool recreated.
+over its limit gets its worker killed and the pool recreated. Workers ignore ^C and end with
+the process that started them, however it ends (proc_lifetime.py).
 """
 
 from __future__ import annotations
@@ -26,11 +27,15 @@ from typing import Any
 
 from newsreader.models import Feed
 from newsreader.parse import ParsedFeed, ParseError
+from newsreader.proc_lifetime import start_helpers, worker_init
 
 MAX_ATTEMPTS = 3  # a job killed as a bystander of another job's timeout is run again
 # Jobs handed to the executor per worker. With 1, a worker idles for a whole round trip
 # (result back, next job over) after every feed: 4.3 s instead of 3.1 s for 200 feeds.
 PREFETCH = 2
+# What submitting can raise when a worker cannot be started: a broken or shut-down pool, or
+# a forkserver that died (EOF or a refused connection while asking it to fork).
+_START_FAILED = (BrokenProcessPool, RuntimeError, OSError, EOFError)
 
 
 def _parse_job(
@@ -62,7 +67,8 @@ def _mp_context() -> multiprocessing.context.BaseContext:
         ctx = multiprocessing.get_context("forkserver")
         # Workers forked from a server that already imported the parser start in ms, which
         # matters each time the pool is recreated after a timeout. No effect once it runs.
-        ctx.set_forkserver_preload(["newsreader.parse"])
+        # proc_lifetime first: it makes the server die with this process.
+        ctx.set_forkserver_preload(["newsreader.proc_lifetime", "newsreader.parse"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -101,7 +107,7 @@ class ParsePool:
         for _ in range(self.workers):
             try:
                 executor.submit(_warm)
-            except (BrokenProcessPool, RuntimeError):
+            except _START_FAILED:
                 break
 
     def submit(
@@ -162,8 +168,13 @@ class ParsePool:
             _settle(job, exc=ParseError("parse pool closed"))
         if executor is not None:
             if jobs:
-                _kill_workers(executor)
-            executor.shutdown(wait=True, cancel_futures=True)
+                _abandon(executor, wait=True)  # busy workers are killed, not waited for
+            else:
+                try:
+                    executor.shutdown(wait=True, cancel_futures=True)
+                except BaseException:  # ^C while waiting: do not leave the workers behind
+                    _abandon(executor, wait=False)
+                    raise
         if self._watchdog is not None and self._watchdog is not threading.current_thread():
             self._watchdog.join(timeout=5)
 
@@ -193,7 +204,13 @@ class ParsePool:
 
     def _ensure_executor(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx)
+            # The tracker and the forkserver, started here rather than by whichever thread
+            # submits first: from a thread that outlives them, with a stderr they can use.
+            with contextlib.suppress(Exception):  # else multiprocessing starts them itself
+                start_helpers(self._ctx)
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=self._ctx, initializer=worker_init
+            )
         if self._watchdog is None:
             self._watchdog = threading.Thread(
                 target=self._watch, name="parse-pool-watchdog", daemon=True
@@ -218,7 +235,7 @@ class ParsePool:
             executor = self._ensure_executor()
             try:
                 efut = executor.submit(_target, *job.args)
-            except (BrokenProcessPool, RuntimeError):
+            except _START_FAILED:
                 self._drop_executor(executor)
                 continue
             job.executor = executor
@@ -256,13 +273,16 @@ class ParsePool:
                 _settle(job, result=result)
             self._dispatch()
 
-    def _drop_executor(self, executor: ProcessPoolExecutor | None) -> None:
+    def _drop_executor(self, executor: ProcessPoolExecutor | None, *, kill: bool = False) -> None:
         if executor is None:
             return
         if executor is self._executor:
             self._executor = None
             self.restarts += 1
-        executor.shutdown(wait=False, cancel_futures=True)
+        if kill:
+            _abandon(executor, wait=False)
+        else:
+            executor.shutdown(wait=False, cancel_futures=True)
 
     def _watch(self) -> None:
         with self._cond:
@@ -291,8 +311,7 @@ class ParsePool:
             else:
                 self._queue.appendleft(job)
         for executor in executors.values():
-            _kill_workers(executor)
-            self._drop_executor(executor)
+            self._drop_executor(executor, kill=True)
         self._dispatch()
 
 
@@ -312,3 +331,47 @@ def _kill_workers(executor: ProcessPoolExecutor) -> None:
     for process in list((getattr(executor, "_processes", None) or {}).values()):
         with contextlib.suppress(OSError, ValueError, AttributeError):
             process.kill()
+
+
+def _abandon(executor: ProcessPoolExecutor, *, wait: bool) -> None:
+    """Kill the executor's workers and shut it down; make sure its manager thread ends too."""
+    thread = getattr(executor, "_executor_manager_thread", None)  # shutdown() forgets it
+    _kill_workers(executor)
+    executor.shutdown(wait=False, cancel_futures=True)
+    if not isinstance(thread, threading.Thread):
+        return
+    if wait:
+        _unstick(thread)
+    else:
+        threading.Thread(
+            target=_unstick, args=(thread,), name="parse-pool-reaper", daemon=True
+        ).start()
+
+
+def _unstick(thread: threading.Thread, timeout: float = 5.0) -> None:
+    """Wait for an executor's manager thread; feed it filler if it waits for half a result.
+
+    A worker killed while sending its result leaves part of a message in the result pipe, and
+    the manager thread waits for the rest forever (so would `close()`, and the interpreter's
+    exit, which joins that thread): ^C hung a refresh 1 time in ~40. Zeros complete the
+    message, it fails to unpickle, the executor counts as broken and the thread ends.
+    """
+    thread.join(0.2)
+    writer = getattr(getattr(thread, "result_queue", None), "_writer", None)
+    if not thread.is_alive() or writer is None:
+        return
+    try:
+        fd = writer.fileno()
+        os.set_blocking(fd, False)
+    except (OSError, ValueError):
+        return
+    filler = bytes(1 << 16)
+    deadline = time.monotonic() + timeout
+    while thread.is_alive() and time.monotonic() < deadline:
+        try:
+            os.write(fd, filler)
+        except BlockingIOError:
+            pass
+        except OSError:
+            return
+        thread.join(0.01)
