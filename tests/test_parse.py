@@ -64,20 +64,24 @@ def test_rss_items_become_articles_with_every_field() -> None:
     assert first.lead == "Lead of story 1: what happened and why it matters."
     # item categories first, then the feed's user tags, deduplicated case-insensitively
     assert first.tags == ["World", "Politics", "Mine"]
-    assert first.kicker == "World"
-    assert second.kicker == "Mine"  # no item category, no feed category: first user tag
+    assert first.kicker == "Politics"  # "World" is the user's tag for the whole feed
+    assert second.kicker == ""  # no category of its own: no kicker (never a user tag)
     assert first.source == "Example News"
     assert first.body == "" and not first.read and not first.starred
     assert first.first_seen == NOW
     body = parsed.bodies[first.id]
-    assert "<ul><li>one</li>" in body and 'href="/more/1"' in body  # content, not summary
+    assert "<ul><li>one</li>" in body  # content, not summary
+    assert 'href="https://news.example.org/more/1"' in body  # resolved against the article
 
 
-def test_feed_category_is_the_kicker_when_items_have_none() -> None:
+def test_a_channel_category_is_never_the_kicker() -> None:
     doc = rss_doc(
-        "<item><title>a</title><guid>1</guid></item>", "<title>C</title><category>Sport</category>"
+        "<item><title>a</title><guid>1</guid></item>"
+        "<item><title>b</title><guid>2</guid><category>sport</category><category>Golf</category>"
+        "</item>",
+        "<title>C</title><category>Sport</category>",
     )
-    assert parse(doc, feed(tags=["mine"])).articles[0].kicker == "Sport"
+    assert [a.kicker for a in parse(doc, feed(tags=["mine"])).articles] == ["", "Golf"]
 
 
 def test_relative_links_are_made_absolute_and_unsafe_ones_dropped() -> None:
@@ -333,7 +337,9 @@ def test_feedparser_exceptions_become_parse_errors(monkeypatch: pytest.MonkeyPat
         raise ValueError("odd\ninput")
 
     monkeypatch.setattr(feedparser, "parse", boom)
-    with pytest.raises(ParseError, match="^parse failed: odd input$"):
+    # Not the exception's text alone: a line in the user's terms, the detail in brackets.
+    message = r"^parse failed: the feed is malformed and nothing in it could be read \("
+    with pytest.raises(ParseError, match=message + r"ValueError: odd input\)$"):
         parse(rss("T", [item(1)]))
 
 

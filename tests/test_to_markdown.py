@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -122,10 +123,80 @@ def test_deep_nesting_falls_back_to_plain_text() -> None:
     assert_safe(md)
 
 
-def test_input_is_capped() -> None:
-    html = "<p>" + "word " * (MAX_MARKDOWN_INPUT // 4) + "</p><p>TAIL</p>"
-    md = article_markdown(html)
-    assert md.endswith("…") and "TAIL" not in md
+# The probe from the issue: 50,000 nested elements, the only text at character 250,000.
+DEEP_PROBE = "<div>" * 50_000 + "THE ONLY TEXT" + "</div>" * 50_000
+
+
+def test_deep_probe_shows_its_text_in_bounded_time() -> None:
+    assert DEEP_PROBE.index("THE ONLY TEXT") == 250_000
+    started = time.perf_counter()
+    md = article_markdown(DEEP_PROBE, BASE)
+    elapsed = time.perf_counter() - started
+    assert md == "THE ONLY TEXT"
+    assert elapsed < 2, elapsed  # measured ~0.1 s: one linear flattening pass
+
+
+def test_long_body_is_shown_whole_formatted_then_as_text() -> None:
+    paragraphs = "".join(
+        f"<p>Paragraph {n} with <b>bold</b> and a <a href='/p{n}'>link</a>.</p>"
+        "<ul><li># not a heading</li><li>1. not a list</li></ul>"
+        for n in range(6_000)
+    )
+    html = paragraphs + "<p>TAIL [x](javascript:alert(1)) &lt;vbscript:y&gt;</p>"
+    assert len(html) > 2 * MAX_MARKDOWN_INPUT
+    started = time.perf_counter()
+    md = article_markdown(html, BASE)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 5, elapsed  # measured ~0.5 s; markdownify alone would need ~0.5 s per 100 KB
+    assert md.startswith("Paragraph 0 with **bold** and a [link](https://site.example/p0).")
+    assert "Paragraph 5999 with bold and a link." in md  # past the cap: text, not formatting
+    assert "TAIL" in md and "…" not in md
+    for n in range(0, 6_000, 97):
+        assert f"Paragraph {n} with" in md
+    assert "\\# not a heading" in md and "1\\. not a list" in md
+    assert_safe(md)
+
+
+def test_cut_never_splits_a_tag_or_leaves_a_script_open() -> None:
+    filler = "<p>" + "x" * (MAX_MARKDOWN_INPUT - 40) + "</p>"
+    html = filler + "<script>var s = '<p>SECRET</p>';</script><p>END</p>"
+    md = article_markdown(html, BASE)
+    assert "SECRET" not in md and "var s" not in md and md.endswith("END")
+
+
+def test_show_prints_stored_long_and_deep_bodies_whole(feed_server, data_dir, capsys) -> None:
+    from newsreader.cli import main
+
+    long_body = "".join(f"<p>Sentence {n} of a long report.</p>" for n in range(10_000))
+    assert 300_000 < len(long_body) < 400_000  # under the ingest cap, over the display cap
+    items = "".join(
+        f"<item><title>{title}</title><link>https://site.example/{n}</link><guid>{n}</guid>"
+        f"<content:encoded><![CDATA[{body}]]></content:encoded></item>"
+        for n, (title, body) in enumerate([("Deep", DEEP_PROBE), ("Long", long_body)])
+    )
+    feed_server.route(
+        "/big.xml",
+        body=(
+            '<?xml version="1.0"?><rss version="2.0" '
+            'xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+            f"<channel><title>Big</title>{items}</channel></rss>"
+        ).encode(),
+    )
+    assert main(["add", feed_server.url("/big.xml")]) == 0
+    main(["refresh"])
+    capsys.readouterr()
+    main(["unread", "--json"])
+    ids = {row["headline"]: row["id"] for row in json.loads(capsys.readouterr().out)}
+    shown = {}
+    for title, ident in ids.items():
+        started = time.perf_counter()
+        assert main(["show", ident]) == 0
+        shown[title] = (capsys.readouterr().out, time.perf_counter() - started)
+    assert "THE ONLY TEXT" in shown["Deep"][0]
+    long_out = shown["Long"][0]
+    assert "Sentence 0 of a long report." in long_out
+    assert "Sentence 9999 of a long report." in long_out and "…" not in long_out
+    assert max(elapsed for _, elapsed in shown.values()) < 5
 
 
 def test_empty_input() -> None:

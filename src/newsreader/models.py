@@ -177,6 +177,7 @@ class Article:
     read: bool = False
     starred: bool = False
     first_seen: datetime = field(default_factory=utcnow)
+    dated: bool = True  # False: the feed gave no usable date; `published` is the fetch time
 
     def index_dict(self) -> dict[str, Any]:
         """Everything but the body and the user's state: what the headline index stores."""
@@ -194,6 +195,7 @@ class Article:
             "source": self.source,
             "enclosures": [e.to_dict() for e in self.enclosures],
             "first_seen": self.first_seen.timestamp(),
+            "dated": self.dated,
         }
 
     @classmethod
@@ -217,4 +219,5 @@ class Article:
             read=read,
             starred=starred,
             first_seen=datetime.fromtimestamp(d.get("first_seen") or 0.0, UTC),
+            dated=d.get("dated", True) is not False,
         )

@@ -1,8 +1,9 @@
 """Parse feed bytes (RSS, Atom, RDF, JSON Feed) into sanitised `Article`s and body HTML.
 
 A pure function of its inputs: it runs in worker processes (parse_pool.py). Only this module
-calls feedparser. Bytes are decoded here (not by feedparser) so that wrong charset labels, a
-DOCTYPE with entities and leading junk are dealt with before feedparser sees the document.
+calls feedparser (through feed_salvage.py, which reads what it can when feedparser raises).
+Bytes are decoded here (not by feedparser) so that wrong charset labels, a DOCTYPE with
+entities and leading junk are dealt with before feedparser sees the document.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from html.entities import html5 as _HTML5
 from typing import Any
 from urllib.parse import urlsplit
 
+from newsreader.feed_salvage import KNOWN_ROOT, Unreadable, cap_items, parse_document
+from newsreader.html_clean import clean_body_html
+from newsreader.kicker import feed_wide, kicker
 from newsreader.models import Article, Enclosure, Feed, article_id_for, merge_tags, short_hash
 from newsreader.sanitize import (
     MAX_HEADLINE,
@@ -32,7 +36,7 @@ from newsreader.sanitize import (
     clean_url,
     strip_tracking,
 )
-from newsreader.to_markdown import plain_text, strip_body_tracking
+from newsreader.to_markdown import plain_text
 
 MAX_TAG = 80
 MAX_AUTHOR = 200
@@ -46,7 +50,6 @@ _AUTHOR_TEXT_CAP = 512  # feedparser's author-email regex is quadratic in this l
 
 _FEED_ROOTS = frozenset({"rss", "feed", "rdf", "channel"})
 _XML_DECL = '<?xml version="1.0" encoding="utf-8"?>'
-_FP_HEADERS_CT = "application/xml; charset=utf-8"
 _JSON_TYPES = ("application/feed+json", "application/json", "text/json")
 _WHATWG_LATIN1 = frozenset({"latin_1", "iso8859_1", "ascii"})
 _BAD_CODECS = ("escape", "utf_7", "punycode", "idna", "undefined", "mbcs", "oem")
@@ -57,7 +60,6 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 _NAMED_REF = re.compile(r"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9]{1,31});")
 _ROOT_NAME = re.compile(r"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
-_KNOWN_ROOT = re.compile(r"<(?:[\w.-]+:)?(?:rss|feed|RDF)(?=[\s>/])")
 _AUTHORISH = re.compile(
     r"(<(?:[\w.-]+:)?(?:author|creator|name|email|managingEditor|webMaster|publisher"
     r"|contributor|owner)\b[^<>]{0,500}>(?:\s*<!\[CDATA\[)?)"
@@ -69,7 +71,6 @@ _DECL_SPECIAL = re.compile(r"[\"'\[\]>]")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _WS = re.compile(r"\s+")
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
-_ITEM_START = re.compile(r"<(?:[\w.-]+:)?(?:item|entry)(?=[\s>/])")
 
 
 class ParseError(Exception):
@@ -260,8 +261,6 @@ def _charset_of(content_type: str) -> str | None:
 
 
 def _parse_xml(text: str, mime: str) -> RawFeed:
-    import feedparser  # ~0.1 s: only when a feed is parsed, not on every CLI start
-
     text = _strip_prolog(text, mime)
     text = _XML_ILLEGAL.sub("", text)
     if "&#" in text:
@@ -270,16 +269,11 @@ def _parse_xml(text: str, mime: str) -> RawFeed:
         text = _NAMED_REF.sub(_named_ref, text)
     if len(text) > 2 * _AUTHOR_TEXT_CAP:
         text = _AUTHORISH.sub(r"\1\2", text)
-    text, cut_warning = _cap_items(text)
-    # No content-location on purpose: feedparser would resolve relative ids against it too, so
-    # a guid would change with the URL the feed was fetched from (and it costs ~20%). Links
-    # still get xml:base applied by feedparser; _normalise makes them absolute.
-    result = feedparser.parse(
-        text.encode("utf-8", "surrogatepass"),
-        response_headers={"content-type": _FP_HEADERS_CT},
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    text, cut_warning = cap_items(text, MAX_ITEMS)
+    try:  # feedparser raising on one element costs that element, not the feed
+        result, salvage_warning = parse_document(text)
+    except Unreadable as exc:
+        raise ParseError(f"parse failed: {exc}") from None
     raw = _from_feedparser(result)
     problem = _bozo_message(result) if result.get("bozo") else None
     if not raw.entries and not raw.title:
@@ -287,25 +281,9 @@ def _parse_xml(text: str, mime: str) -> RawFeed:
             raise ParseError(f"not a feed: {problem}")
         if not raw.format:
             raise ParseError("not a feed: no RSS, Atom or JSON Feed found")
-    raw.warning = "; ".join(w for w in (cut_warning, problem) if w) or None
+    warnings = (cut_warning, salvage_warning, problem)
+    raw.warning = "; ".join(w for w in warnings if w) or None
     return raw
-
-
-def _cap_items(text: str) -> tuple[str, str | None]:
-    """Cut the document before item MAX_ITEMS + 1 and close its root, so feedparser never
-    sees the rest; returns the text and a warning when items were dropped."""
-    starts = _ITEM_START.finditer(text)
-    cut = -1
-    total = 0
-    for total, match in enumerate(starts, 1):
-        if total == MAX_ITEMS + 1:
-            cut = match.start()
-    if cut < 0:
-        return text, None
-    root = _KNOWN_ROOT.search(text)
-    name = root.group(0)[1:] if root else "rss"
-    closer = f"</channel></{name}>" if name.endswith("rss") else f"</{name}>"
-    return text[:cut] + closer, f"kept the first {MAX_ITEMS:,} of {total:,} items"
 
 
 def _strip_prolog(text: str, mime: str) -> str:
@@ -339,7 +317,7 @@ def _strip_prolog(text: str, mime: str) -> str:
     root = (match.group(2) if match else "").lower()
     if root not in _FEED_ROOTS:
         # A feed after junk (a PHP warning) or wrapped in a page still counts; a page does not.
-        known = _KNOWN_ROOT.search(text, pos, pos + 16_384)
+        known = KNOWN_ROOT.search(text, pos, pos + 16_384)
         if known:
             pos = known.start()
         elif root == "html" or mime in ("text/html", "application/xhtml+xml"):
@@ -516,8 +494,7 @@ def _normalise(raw: RawFeed, *, feed: Feed, url: str, now: datetime) -> ParsedFe
         or feed.title
         or (urlsplit(url).hostname or "" if base else "")
     )
-    feed_kicker = _first_clean_tag(raw.categories)
-    user_kicker = _first_clean_tag(feed.tags)
+    wide = feed_wide([e.categories for e in raw.entries[:MAX_ITEMS]], raw.categories, feed.tags)
     latest = now + timedelta(days=1)
     articles: list[Article] = []
     bodies: dict[str, str] = {}
@@ -535,7 +512,7 @@ def _normalise(raw: RawFeed, *, feed: Feed, url: str, now: datetime) -> ParsedFe
             now=now,
             latest=latest,
             source_default=source_default,
-            kicker_default=feed_kicker or user_kicker,
+            wide=wide,
         )
         if article.id in seen:  # a guid repeated in one document: the first one wins
             continue
@@ -562,7 +539,7 @@ def _article(
     now: datetime,
     latest: datetime,
     source_default: str,
-    kicker_default: str,
+    wide: frozenset[str],
 ) -> tuple[Article, str]:
     # Without a guid the link is the key: stripped, so a campaign tag that changes with each
     # fetch cannot turn one story into many.
@@ -590,7 +567,8 @@ def _article(
         headline = _cut_words(lead.replace("\n", " "), 80) if lead else "(no title)"
     item_tags = [t for t in (clean_line(c, MAX_TAG) for c in entry.categories) if t]
     published = entry.published
-    if published is None or not (MIN_DATE <= published <= latest):
+    dated = published is not None and MIN_DATE <= published <= latest
+    if not dated:
         published = now - timedelta(seconds=index)
     body_source, body_is_html = (
         (entry.content, entry.content_html)
@@ -605,7 +583,7 @@ def _article(
         link=link,
         author=clean_line(entry.author, MAX_AUTHOR),
         published=published,
-        kicker=item_tags[0] if item_tags else kicker_default,
+        kicker=kicker(item_tags, wide),  # the item's own topic, never the feed's or user's
         lead=lead,
         body="",
         tags=merge_tags(item_tags[: max(0, MAX_TAGS - len(feed.tags))], feed.tags),
@@ -614,8 +592,9 @@ def _article(
         read=False,
         starred=False,
         first_seen=now,
+        dated=dated,
     )
-    return article, _body_html(body_source, body_is_html)
+    return article, _body_html(body_source, body_is_html, link or base)
 
 
 def _text(value: str, is_html: bool, limit: int) -> str:
@@ -647,20 +626,12 @@ def _cut_words(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
-def _first_clean_tag(tags: list[str]) -> str:
-    for tag in tags:
-        cleaned = clean_line(tag, MAX_TAG)
-        if cleaned:
-            return cleaned
-    return ""
-
-
-def _body_html(value: str, is_html: bool) -> str:
+def _body_html(value: str, is_html: bool, base: str = "") -> str:
     if not value:
         return ""
     value = value[:MAX_BODY_INPUT]
-    if is_html:
-        return strip_body_tracking(clean_text(value).strip())
+    if is_html:  # controls are removed after nh3 (it decodes references to them)
+        return clean_body_html(value, base)
     text = clean_text(value)
     paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
     return "".join(

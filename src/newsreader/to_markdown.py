@@ -1,17 +1,18 @@
 """Article body HTML to Markdown (when an article is shown) and to plain text (for search).
 
-Ingest stores cleaned HTML; converting costs ~1 ms per KB (FACTS.md), so it is done per
-article on display. The output is Markdown a viewer renders: only http/https/mailto links
-stay live, text can never turn into a link, and no control characters get through.
+Ingest stores HTML cleaned by html_clean.py; converting costs ~1 ms per KB (FACTS.md), so it
+is done per article on display (bodies stored before that cleaning are shown as safely). The
+output is Markdown a viewer renders: only http/https/mailto links stay live, text can never
+turn into a link, and no control characters get through.
 """
 
 from __future__ import annotations
 
-import html as htmllib
 import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from newsreader.html_clean import DROPPED_WITH_CONTENT, flatten_nesting, is_tracking_pixel
 from newsreader.sanitize import (
     MAX_BODY,
     OPENABLE_SCHEMES,
@@ -20,45 +21,25 @@ from newsreader.sanitize import (
     clean_text,
     clean_url,
     html_to_text,
-    may_track,
     strip_tracking,
-    url_scheme,
 )
 
-MAX_MARKDOWN_INPUT = 200_000  # characters of HTML converted; markdownify is ~1 ms per KB
+# Characters of HTML converted to formatted Markdown (markdownify is ~1 ms per KB); the rest
+# of a longer body is shown too, as plain text (linear), so no stored text is ever hidden.
+MAX_MARKDOWN_INPUT = 200_000
+_CUT_WINDOW = 20_000  # how far back from the cap to look for a block boundary
 
-_DROP_TAGS = [
-    "script",
-    "style",
-    "iframe",
-    "frame",
-    "frameset",
-    "form",
-    "input",
-    "button",
-    "select",
-    "option",
-    "textarea",
-    "object",
-    "embed",
-    "applet",
-    "noscript",
-    "template",
-    "svg",
-    "math",
-    "canvas",
-    "head",
-    "meta",
-    "link",
-    "base",
-    "audio",
-    "map",
-    "area",
-    "dialog",
-]
+# Removed with their content, as at ingest (where they are already gone from new bodies).
+_DROP_TAGS = sorted(DROPPED_WITH_CONTENT)
 _URL_UNSAFE = {ord(c): f"%{ord(c):02X}" for c in '()<>[]"\\ `{}|^\n\t'}
 
 _BLANK_LINES = re.compile(r"\n{3,}")
+_BLOCK_START = re.compile(
+    r"<(?:p|div|h[1-6]|li|ul|ol|dl|table|tr|pre|blockquote|section|article|figure|hr|br)\b", re.I
+)
+_HIDDEN_OPEN = re.compile(r"<(script|style|template|noscript|iframe|svg)\b|<!--", re.I)
+_LINE_MARK = re.compile(r"^([#>+=|~-])", re.M)
+_LINE_NUMBER = re.compile(r"^(\d{1,9})([.)])", re.M)
 
 # Markdown that must not come alive: link destinations, reference definitions, autolinks.
 _LINK_DEST = re.compile(r"\]\(\s*<?\s*(?:([A-Za-z][A-Za-z0-9+.\-]{0,31}):)?")
@@ -66,98 +47,62 @@ _REF_DEF = re.compile(r"^( {0,3})\[(?=[^\]\n]*\]:)", re.M)
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}):")
 _TEXT_SPECIAL = re.compile(r"([\\\[\]<`])")
 
-# Body HTML at ingest: link attributes and <img> tags, each found by one linear scan.
-_URL_ATTR = re.compile(r"""(\s(?:href|src|poster)\s*=\s*)("[^"]*"|'[^']*'|[^\s>"']+)""", re.I)
-_BAD_SCHEME_HINT = re.compile(r"(?:script|data|file)\s*:", re.I)
-_IMG_TAG = re.compile(r"<img\b[^<>]*>", re.I)
-_IMG_ATTR = re.compile(r"""\s(width|height|style|src)\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+)""", re.I)
-_STYLE_SIZE = re.compile(r"(?<![-\w])(width|height)\s*:\s*(\d+)(?:\.\d*)?\s*px", re.I)
-_STYLE_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-# Hosts and paths that serve only counting pixels (FeedBurner, WordPress stats, analytics).
-_TRACKER_SRC = re.compile(
-    r"//(?:feeds\.feedburner\.com/~r/|pixel\.wp\.com/|stats\.wordpress\.com/|"
-    r"[\w.-]*feedsportal\.com/|feeds\.feedblitz\.com/~/i/|pixel\.quantserve\.com/|"
-    r"www\.google-analytics\.com/|[\w.-]*doubleclick\.net/)|/__utm\.gif",
-    re.I,
-)
-
 
 def plain_text(html: str, limit: int = MAX_BODY) -> str:
     """Readable plain text from HTML (paragraphs kept), cheap enough for search indexing."""
     return html_to_text(html, limit)
 
 
-def strip_body_tracking(html: str) -> str:
-    """Body HTML without tracking pixels, utm_*-style parameters or javascript:/file:/data:
-    links (done once at ingest, so what is stored is clean; display checks again)."""
-    if "<" not in html:
-        return html
-    if "<img" in html or "<IMG" in html:
-        html = _IMG_TAG.sub(_drop_pixel_tag, html)
-    if may_track(html) or _BAD_SCHEME_HINT.search(html):
-        html = _URL_ATTR.sub(_strip_attr, html)
-    return html
-
-
-def _strip_attr(match: re.Match[str]) -> str:
-    value = match.group(2)
-    quote = value[0] if value[0] in "\"'" else ""
-    url = htmllib.unescape(value[1:-1] if quote else value)
-    scheme = url_scheme(url)
-    stripped = "" if scheme and scheme not in SAFE_LINK_SCHEMES else strip_tracking(url)
-    if stripped == url:
-        return match.group(0)
-    return f'{match.group(1)}"{htmllib.escape(stripped, quote=True)}"'
-
-
-def _drop_pixel_tag(match: re.Match[str]) -> str:
-    attrs: dict[str, str] = {}
-    for name, value in _IMG_ATTR.findall(match.group(0)):
-        quoted = value[:1] in "\"'" and len(value) >= 2
-        attrs.setdefault(name.lower(), htmllib.unescape(value[1:-1] if quoted else value))
-    pixel = is_tracking_pixel(
-        attrs.get("width"), attrs.get("height"), attrs.get("style"), attrs.get("src")
-    )
-    return "" if pixel else match.group(0)
-
-
-def is_tracking_pixel(width: object, height: object, style: object, src: object) -> bool:
-    """A counting image: every stated dimension 0 or 1 px, hidden, or from a pixel host."""
-    if isinstance(src, str) and _TRACKER_SRC.search(src):
-        return True
-    sizes: dict[str, int | None] = {"width": _px(width), "height": _px(height)}
-    if isinstance(style, str) and style:
-        if _STYLE_HIDDEN.search(style):
-            return True
-        for name, value in _STYLE_SIZE.findall(style):
-            sizes[name.lower()] = int(value)
-    stated = [v for v in sizes.values() if v is not None]
-    return bool(stated) and all(v <= 1 for v in stated)
-
-
-def _px(value: object) -> int | None:
-    text = str(value or "").strip().lower().removesuffix("px").strip()
-    return int(text) if text.isdigit() and len(text) < 7 else None
-
-
 def article_markdown(html: str, base_url: str = "") -> str:
-    """Markdown for an article body; links made absolute, unsafe ones reduced to their text."""
+    """Markdown for an article body; links made absolute, unsafe ones reduced to their text.
+
+    The whole body is shown: the first MAX_MARKDOWN_INPUT characters formatted, the rest as
+    plain text; nesting deeper than html_clean.MAX_DEPTH is flattened first (markdownify
+    recurses per level). Both steps are linear, so the cost stays bounded on any input.
+    """
     if not html:
         return ""
-    truncated = len(html) > MAX_MARKDOWN_INPUT
-    if truncated:
-        html = html[:MAX_MARKDOWN_INPUT]
+    html = flatten_nesting(html)
+    head, tail = _split(html, MAX_MARKDOWN_INPUT)
     base = base_url if urlsplit(base_url).scheme.lower() in OPENABLE_SCHEMES else ""
     try:
-        markdown = _convert(html, base)
-    except RecursionError:  # markdownify recurses per nesting level (~330 levels)
-        markdown = _escape_text(plain_text(html))
-    markdown = _neutralise(clean_text(markdown))
+        markdown = _convert(head, base)
+    except RecursionError:  # nesting the flattening did not see (a tree builder's repairs)
+        markdown, tail = _text_markdown(html), ""
+    if tail:
+        markdown = f"{markdown.rstrip()}\n\n{_text_markdown(tail)}"
+    markdown = _neutralise(clean_text(markdown, max(MAX_BODY, len(markdown))))
     lines = [line.rstrip() if line.strip() else "" for line in markdown.split("\n")]
-    markdown = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
-    if truncated:
-        markdown += "\n\n…"
-    return markdown
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _split(html: str, cap: int) -> tuple[str, str]:
+    """(head, tail) with head at most `cap` long, cut before a block tag when there is one
+    near the cap, else before any tag, else at a space; never inside a script or comment."""
+    if len(html) <= cap:
+        return html, ""
+    cut = -1
+    for match in _BLOCK_START.finditer(html, cap - _CUT_WINDOW, cap):
+        cut = match.start()
+    if cut < 0:
+        cut = html.rfind("<", cap - _CUT_WINDOW, cap)
+    if cut < 0:
+        cut = html.rfind(" ", cap - _CUT_WINDOW, cap)
+    if cut <= 0:
+        cut = cap
+    openers = list(_HIDDEN_OPEN.finditer(html, 0, cut))  # old caches may still hold these
+    if openers and openers[-1].start() > 0:
+        last = openers[-1]
+        close = "-->" if last.group(1) is None else f"</{last.group(1).lower()}"
+        if html[last.end() : cut].lower().find(close) < 0:
+            cut = last.start()  # an element still open at the cut goes whole to the tail
+    return html[:cut], html[cut:]
+
+
+def _text_markdown(html: str) -> str:
+    """Plain text from HTML as Markdown that stays text (no link, heading, list or quote)."""
+    text = _escape_text(plain_text(html))
+    return _LINE_NUMBER.sub(r"\1\\\2", _LINE_MARK.sub(r"\\\1", text))
 
 
 def _escape_text(text: str) -> str:
