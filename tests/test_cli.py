@@ -104,7 +104,7 @@ def test_tag_export_import_remove(served, data_dir, capsys, tmp_path):
     code, out, _ = run(capsys, "remove", "1")
     assert code == 0 and "removed" in out
     code, out, _ = run(capsys, "import", str(target))
-    assert code == 0 and "imported 1 feeds" in out
+    assert code == 0 and "1 feed outline: 1 imported, 0 already there, 0 skipped" in out
     code, out, _ = run(capsys, "list")
     assert "Krieg & Frieden" in out and "[Politik]" in out
 

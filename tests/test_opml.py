@@ -16,7 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsreader.models import Feed, merge_tags
-from newsreader.opml import MAX_OPML_BYTES, OpmlError, OpmlFeed, read_opml, write_opml
+from newsreader.opml import (
+    MAX_OPML_BYTES,
+    OpmlError,
+    OpmlFeed,
+    read_opml,
+    read_opml_report,
+    write_opml,
+)
 from newsreader.sanitize import MAX_TAGS, clean_line
 
 LOCAL = "http://127.0.0.1:9"
@@ -128,6 +135,46 @@ def test_unsafe_urls_are_dropped_and_file_urls_kept() -> None:
         ("file:///tmp/my%20feed.xml", ""),
         ("https://127.0.0.1/feed.xml", ""),
     ]
+
+
+def test_every_outline_that_is_not_a_folder_is_a_feed_or_skipped_with_its_reason() -> None:
+    read = read_opml_report(
+        opml(
+            f"""
+            <outline text="Folder">
+              <outline text="js" xmlUrl="javascript:alert(1)"/>
+              <outline text="data" xmlUrl="data:text/xml,&lt;rss/&gt;"/>
+              <outline text="relative" xmlUrl="feed.xml"/>
+              <outline text="ftp" xmlUrl="ftp://127.0.0.1/feed.xml"/>
+              <outline text="local" xmlUrl="file:///tmp/my%20feed.xml"/>
+              <outline text="web" xmlUrl="{LOCAL}/a.xml"/>
+              <outline text="web again" xmlUrl="{LOCAL}/a.xml"/>
+            </outline>
+            <outline type="link" text="page" url="{LOCAL}/page.html"/>
+            <outline type="include" text="more" url="{LOCAL}/more.opml"/>
+            <outline text="nothing"/>
+            <outline text="empty folder"><outline text="inner folder"/></outline>
+            """
+        )
+    )
+    assert [f.url for f in read.feeds] == ["file:///tmp/my%20feed.xml", f"{LOCAL}/a.xml"]
+    assert [(s.title, s.reason) for s in read.skipped] == [
+        ("js", 'unsupported URL scheme "javascript:" (only http, https and file)'),
+        ("data", 'unsupported URL scheme "data:" (only http, https and file)'),
+        ("relative", "not an absolute URL (relative URLs cannot be fetched)"),
+        ("ftp", 'unsupported URL scheme "ftp:" (only http, https and file)'),
+        ("web again", "the same feed as an earlier outline (its tags were added to it)"),
+        ("page", 'a web page (type="link"), not a feed'),
+        ("more", 'another OPML list (type="include"), not followed'),
+        ("nothing", "no feed URL (xmlUrl)"),
+        ("inner folder", "no feed URL (xmlUrl)"),
+    ]
+    assert read.outlines == 11  # the 14 outlines less the three folders
+    assert read.skipped[0].line() == (
+        '"js" <javascript:alert(1)>: unsupported URL scheme "javascript:" '
+        "(only http, https and file)"
+    )
+    assert read_opml(opml('<outline text="x" xmlUrl="javascript:x"/>')) == []  # as before
 
 
 def test_every_string_is_sanitised() -> None:
@@ -366,6 +413,7 @@ def test_reads_newsboat_export(tmp_path: Path) -> None:
     result = run_newsboat(tmp_path, "-u", str(urls), "-e")
     feeds = by_url(read_opml(result.stdout))
     assert sorted(feeds) == [f"{LOCAL}/a.xml", f"{LOCAL}/b.xml", f"{LOCAL}/c.xml"]
+    assert read_opml_report(result.stdout).skipped == []  # every outline is a feed
     assert feeds[f"{LOCAL}/b.xml"].title == "Renamed & <Co>"  # newsboat's "~title" survives
     # newsboat 2.21 exports a flat list without tags; should a later version export them, they
     # must come through correctly.

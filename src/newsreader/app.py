@@ -15,13 +15,14 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from newsreader.library import Library, LibraryError
 from newsreader.models import utcnow
-from newsreader.opml import OpmlError, read_opml
+from newsreader.opml import OpmlError, import_report, read_opml_report
 from newsreader.store import StoreError
-from newsreader.ui.bindings import COMMANDS, parse_keymap
+from newsreader.ui.bindings import COMMANDS, resolve_keymap
 from newsreader.ui.welcome_screen import WelcomeScreen
 
 
@@ -39,7 +40,6 @@ class NewsReaderApp(App[None]):
         refresh_on_start: bool | None = None,
     ) -> None:
         super().__init__()
-        _start_resource_tracker()
         self.library = library
         self.now = now
         self.state_file = state_file if state_file is not None else library.dirs.config / "ui.json"
@@ -50,10 +50,15 @@ class NewsReaderApp(App[None]):
         self._signals: list[int] = []
         self._stopping: asyncio.Task[None] | None = None
         self.exit_message: str | None = None  # printed by the caller once the terminal is back
-        keymap, unknown = parse_keymap(library.settings.keys, _widget_binding_ids())
-        self._unknown_keys = unknown
-        if keymap:
-            self.set_keymap(keymap)
+        keys = resolve_keymap(library.settings.keys, _widget_bindings())
+        self._unknown_keys = keys.unknown
+        # Key clashes in [keys]: on stderr now (seen once the reader closes) and as notifications.
+        self.key_warnings = keys.warnings
+        for warning in keys.warnings:
+            with contextlib.suppress(OSError):
+                print(f"newsreader: {warning}", file=sys.stderr)
+        if keys.keymap:
+            self.set_keymap(keys.keymap)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -63,6 +68,8 @@ class NewsReaderApp(App[None]):
             self.theme = saved
         for warning in self.library.warnings:
             self.notify(warning, title="Cache", severity="warning", markup=False, timeout=10)
+        for warning in self.key_warnings:
+            self.notify(warning, title="Keys", severity="warning", markup=False, timeout=15)
         if self._unknown_keys:
             self.notify(
                 "Unknown binding ids in [keys]: " + ", ".join(self._unknown_keys),
@@ -132,9 +139,15 @@ class NewsReaderApp(App[None]):
                 data = Path(event.path).read_bytes()
             except OSError as exc:
                 raise LibraryError(f"cannot read {event.path}: {exc.strerror}") from None
-            added, _ = self.library.add_feeds((f.url, f.title, f.tags) for f in read_opml(data))
-            if not added:
-                raise LibraryError(f"no new feeds in {event.path}")
+            read = read_opml_report(data)
+            added = self.library.add_feeds((f.url, f.title, f.tags) for f in read.feeds)
+            lines = import_report(event.path, read, added, limit=5)
+            if not added.added:  # one line: the summary and the first reason
+                raise LibraryError("; ".join(line.strip() for line in lines[:2]))
+            report = "\n".join(lines)
+            self.call_from_thread(
+                self.notify, report, title="Import", markup=False, timeout=len(report) / 20 + 5
+            )
 
         self._subscribe(do)
 
@@ -201,33 +214,25 @@ class NewsReaderApp(App[None]):
             self.notify(f"Cannot save the theme: {exc.strerror}", severity="warning", markup=False)
 
 
-def _start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker before Textual swaps sys.stderr.
-
-    While the app runs, sys.stderr is an object whose fileno() is -1; the tracker, started
-    lazily by the parse pool of the first refresh, passes that fd to its child and fails with
-    "bad value(s) in fds_to_keep", so every refresh from the reader failed to parse.
-    """
-    from multiprocessing import resource_tracker
-
-    if getattr(sys.stderr, "fileno", None) is not None:
-        with contextlib.suppress(Exception):
-            if sys.stderr.fileno() >= 0:
-                resource_tracker.ensure_running()
-
-
-def _widget_binding_ids() -> set[str]:
-    """Ids of the bindings that widgets and screens declare themselves."""
-    from newsreader.ui.article_view import ArticleView
-    from newsreader.ui.feed_health_screen import FeedHealthScreen
+def _widget_bindings() -> list[list[tuple[str, str]]]:
+    """`(id, keys)` of the bindings that widgets and screens declare themselves, per class."""
+    from newsreader.ui.article_view import ArticleView, TagRow
+    from newsreader.ui.feed_health_screen import FeedHealthScreen, _HealthTable
     from newsreader.ui.headline_list import HeadlineList
-    from newsreader.ui.help_screen import HelpScreen
+    from newsreader.ui.help_screen import HelpScreen, _HelpTable
     from newsreader.ui.tag_pane import TagPane
 
-    ids: set[str] = set()
-    for cls in (ArticleView, FeedHealthScreen, HeadlineList, HelpScreen, TagPane, WelcomeScreen):
-        for binding in cls.BINDINGS:
-            binding_id = getattr(binding, "id", None)
-            if binding_id:
-                ids.add(binding_id)
-    return ids
+    classes = [
+        ArticleView,
+        TagRow,
+        FeedHealthScreen,
+        _HealthTable,
+        HeadlineList,
+        HelpScreen,
+        _HelpTable,
+        TagPane,
+        WelcomeScreen,
+    ]
+    return [
+        [(b.id, b.key) for b in cls.BINDINGS if isinstance(b, Binding) and b.id] for cls in classes
+    ]

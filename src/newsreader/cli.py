@@ -22,7 +22,7 @@ from newsreader import __version__
 from newsreader.config import ConfigError
 from newsreader.library import Library, LibraryError
 from newsreader.models import Article, Feed, utcnow
-from newsreader.opml import OpmlError, read_opml, write_opml
+from newsreader.opml import OpmlError, import_report, read_opml_report, write_opml
 from newsreader.store import StoreError
 
 if TYPE_CHECKING:  # refresh imports httpx and feedparser: only `refresh` pays for them
@@ -98,7 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsreader: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("newsreader: interrupted", file=sys.stderr)
+        # One line of its own, over a progress line if one was showing.
+        with contextlib.suppress(OSError, ValueError):
+            print(
+                ("\r\x1b[K" if sys.stderr.isatty() else "") + "newsreader: interrupted",
+                file=sys.stderr,
+            )
         return 130
     except BrokenPipeError:
         return EXIT_OK  # `newsreader unread | head`
@@ -199,9 +204,9 @@ def _cmd_import(lib: Library, args: argparse.Namespace) -> int:
         data = path.read_bytes()
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror}") from None
-    entries = read_opml(data)
-    added, skipped = lib.add_feeds((e.url, e.title, e.tags) for e in entries)
-    print(f"imported {added} feeds from {path} ({skipped} already there or unusable)")
+    read = read_opml_report(data)
+    added = lib.add_feeds((e.url, e.title, e.tags) for e in read.feeds)
+    print("\n".join(import_report(str(path), read, added)))
     return EXIT_OK
 
 

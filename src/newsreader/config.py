@@ -78,7 +78,15 @@ def load_settings(path: Path | None) -> Settings:
             if key in _UI:
                 default = getattr(settings.ui, key)
                 setattr(settings.ui, key, type(default)(value))
-        settings.keys = {str(k): str(v) for k, v in data.get("keys", {}).items()}
+        # In file order: of two bindings of one key, the first may keep it (ui/bindings.py).
+        settings.keys = {str(k): _keys(v) for k, v in data.get("keys", {}).items()}
     except (TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"bad value in config {path}: {exc}") from None
     return settings
+
+
+def _keys(value: object) -> str:
+    """`"s,asterisk"` or `["s", "asterisk"]`: the keys of one binding, comma-separated."""
+    if isinstance(value, list):
+        return ",".join(str(key) for key in value)
+    return str(value)

@@ -3,6 +3,9 @@
 Tags are written twice: as `category="a,b"` (the OPML 2.0 way, which keeps all of them) and as a
 folder named after the first tag, because most readers, newsboat 2.21 among them, import folders
 and ignore `category`.
+
+Reading accounts for every outline that is not a folder: each becomes a feed or a skipped outline
+with its reason, so an import can say what happened to every line of the file.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from urllib.parse import urlsplit
 
 from newsreader.models import Feed, merge_tags
-from newsreader.sanitize import MAX_TAGS, clean_line, clean_url
+from newsreader.sanitize import MAX_TAGS, clean_line, clean_url, url_scheme
 
 # `file:` is allowed for local feeds (the demo feeds among them); javascript:, data: are not.
 FEED_SCHEMES = frozenset({"http", "https", "file"})
@@ -46,16 +50,99 @@ class OpmlFeed:
 FeedLike = Feed | OpmlFeed | tuple[str, str, Iterable[str]]
 
 
+@dataclass(slots=True)
+class Skipped:
+    """An outline (or a feed given to `Library.add_feeds`) that was not subscribed, and why."""
+
+    url: str  # as written, one clean line ("" when the outline has none)
+    title: str
+    reason: str
+
+    def line(self) -> str:
+        """`"Title" <url>: reason`, one line."""
+        name = f'"{clean_line(self.title, 60)}"' if self.title else ""
+        where = clean_line(self.url, 200)
+        label = " ".join(part for part in (name, f"<{where}>" if where else "") if part)
+        return f"{label or '(an outline without a name)'}: {self.reason}"
+
+
+@dataclass(slots=True)
+class OpmlRead:
+    """Everything `read_opml_report` found: `feeds` + `skipped` are all the feed outlines."""
+
+    feeds: list[OpmlFeed] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def outlines(self) -> int:
+        """Outlines that are not folders (a folder has no feed URL and holds other outlines)."""
+        return len(self.feeds) + len(self.skipped)
+
+
+@dataclass(slots=True)
+class AddedFeeds:
+    """What `Library.add_feeds` did with each entry: exactly one list holds each of them."""
+
+    added: list[Feed] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)  # URLs subscribed before (tags merged)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[int]:
+        """Unpacks as the older `(added, not added)` pair: `added, _ = lib.add_feeds(...)`."""
+        return iter((len(self.added), len(self.already) + len(self.skipped)))
+
+    @property
+    def local_files(self) -> list[str]:
+        """The local files the added feeds read (file: URLs), as paths."""
+        from urllib.request import url2pathname
+
+        return [
+            url2pathname(urlsplit(feed.url).path)
+            for feed in self.added
+            if url_scheme(feed.url) == "file"
+        ]
+
+
+def import_report(
+    name: str, read: OpmlRead, added: AddedFeeds, *, limit: int | None = None
+) -> list[str]:
+    """The lines `newsreader import` prints: a summary whose counts add up to the outlines, one
+    line per skipped outline with its reason and one per local file that refreshes will read
+    (at most `limit` of each, then how many more)."""
+    skipped = [f"  skipped {entry.line()}" for entry in (*read.skipped, *added.skipped)]
+    local = [f"  local file, read at every refresh: {path}" for path in added.local_files]
+    outlines = f"{read.outlines} feed outline" + ("" if read.outlines == 1 else "s")
+    lines = [
+        f"{clean_line(name, 200)}: {outlines}: {len(added.added)} imported, "
+        f"{len(added.already)} already there, {len(skipped)} skipped"
+    ]
+    for group, what in ((skipped, "skipped outlines"), (local, "local files")):
+        shown = group if limit is None else group[:limit]
+        lines += shown
+        if len(group) > len(shown):
+            lines.append(f"  … and {len(group) - len(shown)} more {what}")
+    return lines
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
 def read_opml(data: bytes | str) -> list[OpmlFeed]:
     """The feeds of an OPML document, folders and categories turned into tags, URLs merged."""
+    return read_opml_report(data).feeds
+
+
+def read_opml_report(data: bytes | str) -> OpmlRead:
+    """The feeds of an OPML document, and every other non-folder outline with the reason it is
+    skipped: a URL scheme other than http, https and file, a relative URL, no URL, a web page
+    (type="link") or another list (type="include"), or the same URL as an earlier outline (whose
+    tags it adds to the first)."""
     root = _parse(data)
     if _local(root.tag) != "opml":
         raise OpmlError(f"not an OPML file (the document is <{clean_line(_local(root.tag), 40)}>)")
     body = next((child for child in root if _local(child.tag) == "body"), root)
     feeds: dict[str, OpmlFeed] = {}
+    skipped: list[Skipped] = []
     # Iterative walk: a hostile file can nest outlines far deeper than Python's recursion limit.
     stack: list[tuple[ET.Element, tuple[str, ...]]] = [
         (child, ()) for child in reversed(_outlines(body))
@@ -67,14 +154,19 @@ def read_opml(data: bytes | str) -> list[OpmlFeed]:
         raw_url = _feed_url(attrs)
         if raw_url:
             url = clean_url(raw_url, schemes=FEED_SCHEMES)
-            if url:
-                _add(feeds, url, attrs, folders)
-        else:
+            if not url:
+                skipped.append(_skipped(attrs, raw_url, _refusal(raw_url)))
+            elif not _add(feeds, url, attrs, folders):
+                reason = "the same feed as an earlier outline (its tags were added to it)"
+                skipped.append(_skipped(attrs, url, reason))
+        elif children:
             name = clean_line(attrs.get("text") or attrs.get("title"))
             if name and len(folders) < MAX_TAGS:
                 folders = (*folders, name)
+        else:
+            skipped.append(_skipped(attrs, attrs.get("url", ""), _no_feed_reason(attrs)))
         stack.extend((child, folders) for child in reversed(children))
-    return list(feeds.values())
+    return OpmlRead(list(feeds.values()), skipped)
 
 
 def _parse(data: bytes | str) -> ET.Element:
@@ -134,9 +226,31 @@ def _feed_url(attrs: dict[str, str]) -> str:
     return attrs.get("url", "").strip()
 
 
+def _refusal(raw_url: str) -> str:
+    scheme = url_scheme(clean_line(raw_url, 200))
+    if not scheme:
+        return "not an absolute URL (relative URLs cannot be fetched)"
+    return f'unsupported URL scheme "{clean_line(scheme, 20)}:" (only http, https and file)'
+
+
+def _no_feed_reason(attrs: dict[str, str]) -> str:
+    kind = attrs.get("type", "").strip().lower()
+    if kind == "link" and attrs.get("url", "").strip():
+        return 'a web page (type="link"), not a feed'
+    if kind == "include" and attrs.get("url", "").strip():
+        return 'another OPML list (type="include"), not followed'
+    return "no feed URL (xmlUrl)"
+
+
+def _skipped(attrs: dict[str, str], url: str, reason: str) -> Skipped:
+    title = clean_line(attrs.get("title") or attrs.get("text"), 60)
+    return Skipped(url=clean_line(url, 200), title=title, reason=reason)
+
+
 def _add(
     feeds: dict[str, OpmlFeed], url: str, attrs: dict[str, str], folders: tuple[str, ...]
-) -> None:
+) -> bool:
+    """Add the feed or merge it into an earlier outline's; True if it was new."""
     title = clean_line(attrs.get("title") or attrs.get("text"))
     if title == url:
         title = ""  # a title that only repeats the URL says nothing
@@ -145,10 +259,11 @@ def _add(
     known = feeds.get(url)
     if known is None:
         feeds[url] = OpmlFeed(url=url, title=title, tags=tags, link=link)
-        return
+        return True
     known.title = known.title or title
     known.link = known.link or link
     known.tags = merge_tags(known.tags, tags)[:MAX_TAGS]
+    return False
 
 
 def _category_tags(value: str) -> Iterator[str]:

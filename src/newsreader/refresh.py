@@ -123,8 +123,8 @@ class _Refresher:
                 self.summary.reports.append(report)
                 self._progress(report)
         # Longest unfetched first: when the refresh budget cuts a long list short, the next
-        # refresh starts with the feeds this one missed.
-        due.sort(key=lambda f: (f.last_fetched is not None, f.last_fetched or self.now, f.id))
+        # refresh starts with the feeds this one missed (a stable sort: ties keep their order).
+        due.sort(key=lambda f: (f.last_fetched is not None, f.last_fetched or self.now))
         requests = [FetchRequest(f.id, f.url, f.etag, f.last_modified) for f in due]
         tasks: set[asyncio.Task[None]] = set()
         async with Fetcher(self.library.settings) as fetcher:

@@ -6,10 +6,11 @@ disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from textual.binding import Binding
+from textual.keys import _character_to_key  # the key names Textual's keymap uses
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +84,120 @@ def parse_keymap(
 ) -> tuple[dict[str, str], list[str]]:
     """Keep the `[keys]` entries that name a known binding; report the others.
 
-    `extra_ids` are the ids of widgets' own bindings (headline_down, close_help...).
+    `extra_ids` are the ids of widgets' own bindings (headline_down, close_help...). Clashes are
+    resolved as in `resolve_keymap` (which also says what it did about them)."""
+    keys = resolve_keymap(raw, [[(binding_id, "")] for binding_id in extra_ids])
+    return keys.keymap, keys.unknown
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedKeys:
+    keymap: dict[str, str]  # binding id -> keys, for `App.set_keymap`
+    unknown: list[str]  # ids in `[keys]` that name no binding
+    warnings: list[str]  # one line per key that two bindings wanted
+
+
+def resolve_keymap(
+    raw: Mapping[str, str], widget_bindings: Iterable[Sequence[tuple[str, str]]] = ()
+) -> ResolvedKeys:
+    """Turn `[keys]` into a keymap in which every key does one thing.
+
+    The screen's COMMANDS share one set of keys, and each widget's own bindings another
+    (`widget_bindings`: `(id, default keys)` per widget class). Within a set:
+
+    - a key in `[keys]` wins over the same key as another action's default; that action keeps
+      its other keys (a warning says so, and when it has none left);
+    - a key given to two actions in `[keys]` stays with the action whose default it is, else with
+      the first of them in the file; the other keeps its other keys from `[keys]`, or, with none
+      left, its default keys (so `star = "s"` and `quit = "s"` leave `q` quitting);
+    - every such clash is one warning line naming the key, both actions and the outcome.
     """
-    known = {c.id for c in COMMANDS} | set(extra_ids)
-    keymap = {k: v.replace(" ", "") for k, v in raw.items() if k in known and v.strip()}
-    unknown = sorted(set(raw) - known)
-    return keymap, unknown
+    groups = [[(c.id, c.keys) for c in COMMANDS], *(list(group) for group in widget_bindings)]
+    known = {binding_id for group in groups for binding_id, _ in group}
+    explicit = {
+        str(binding_id): _key_list(keys)
+        for binding_id, keys in raw.items()
+        if binding_id in known and _key_list(keys)
+    }
+    keymap: dict[str, str] = {}
+    warnings: list[str] = []
+    for group in groups:
+        final, lines = _resolve_group(dict(group), explicit)
+        for binding_id, keys in final.items():
+            keymap.setdefault(binding_id, ",".join(keys))  # the first set an id is in decides
+        warnings += [line for line in lines if line not in warnings]
+    keymap = {binding_id: keys for binding_id, keys in keymap.items() if keys}
+    unknown = sorted(str(binding_id) for binding_id in raw if binding_id not in known)
+    return ResolvedKeys(keymap, unknown, warnings)
+
+
+def _key_list(keys: object) -> list[str]:
+    """Keys in Textual's long form ("?" is "question_mark"), each once, in the given order."""
+    names: list[str] = []
+    for part in str(keys).split(","):
+        key = part.strip()
+        key = _character_to_key(key) if len(key) == 1 else key
+        if key and key not in names:
+            names.append(key)
+    return names
+
+
+def _resolve_group(
+    group: dict[str, str], explicit: dict[str, list[str]]
+) -> tuple[dict[str, list[str]], list[str]]:
+    """The keys of the remapped ids and of the ids that lost a default key, plus warnings."""
+    defaults = {binding_id: _key_list(keys) for binding_id, keys in group.items()}
+    mine = {binding_id: keys for binding_id, keys in explicit.items() if binding_id in defaults}
+    wanted: dict[str, list[str]] = {}  # key -> remapped ids that want it, in file order
+    for binding_id, keys in mine.items():
+        for key in keys:
+            wanted.setdefault(key, []).append(binding_id)
+    owner = {
+        key: next((b for b in ids if key in defaults[b]), ids[0]) for key, ids in wanted.items()
+    }
+    final = {b: [key for key in keys if owner[key] == b] for b, keys in mine.items()}
+    displaced: dict[str, list[str]] = {}  # key -> ids not remapped whose default it was
+    for binding_id, keys in defaults.items():
+        if binding_id in mine:
+            continue
+        kept = [key for key in keys if key not in wanted]
+        for key in keys:
+            if key in wanted:
+                displaced.setdefault(key, []).append(binding_id)
+            else:
+                owner.setdefault(key, binding_id)
+        if kept != keys:
+            final[binding_id] = kept  # so the help screen shows the keys left
+    fell_back: set[str] = set()
+    for binding_id in mine:
+        if not final[binding_id]:
+            final[binding_id] = [key for key in defaults[binding_id] if key not in owner]
+            owner.update(dict.fromkeys(final[binding_id], binding_id))
+            fell_back.add(binding_id)
+
+    def outcome(binding_id: str) -> str:
+        keys = final.get(binding_id, defaults[binding_id])
+        if not keys:
+            also = ", only ctrl+q" if binding_id == "quit" else ""
+            return f"{binding_id} has no key left{also} (give it one in [keys])"
+        spelt = ", ".join(f'"{key}"' for key in keys)
+        return f"{binding_id} keeps {'its default ' if binding_id in fell_back else ''}{spelt}"
+
+    warnings: list[str] = []
+    for key in dict.fromkeys([*wanted, *displaced]):
+        ids, losers = wanted[key], displaced.get(key, [])
+        if len(ids) < 2 and not losers:
+            continue
+        winner = owner[key]
+        names = ids[0] if len(ids) == 1 else " and ".join([", ".join(ids[:-1]), ids[-1]])
+        text = f'key "{key}" is bound to {"both " if len(ids) == 2 else ""}{names} in [keys]'
+        if losers:
+            text += f" and is the default of {' and '.join(losers)}"
+        if len(ids) > 1:
+            why = "its default" if key in defaults[winner] else "the first in [keys]"
+            text += f"; {winner} keeps it ({why})"
+        else:
+            text += f"; {winner} gets it"
+        rest = [outcome(b) for b in ids if b != winner] + [outcome(b) for b in losers]
+        warnings.append(f"config: {text}; " + "; ".join(rest))
+    return final, warnings
