@@ -20,3 +20,4 @@ def shared_dir(name: str) -> Path:
 
 
 REALFEEDS = shared_dir("realfeeds")
+REALNEWS = shared_dir("realnews") / "2024-12-21-de"

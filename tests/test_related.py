@@ -199,18 +199,16 @@ def test_same_war_stories_come_first_in_time_order(scenario) -> None:
     _, index = scenario
     got = ids(index.related("seed", k=5))
     # The same night's drone attack (untagged, many shared words), the war stories a day and
-    # two days old, then the week-old one.
-    assert set(got[:3]) == {"notags", "war1", "war2"}, got
-    assert got[3] == "war7", got
+    # two days old. The week-old one shares tags and words, but more than STORY_WINDOW apart
+    # a candidate needs MIN_RELEVANCE_FAR (measured on real news: docs/RELATED.md).
+    assert set(got) == {"notags", "war1", "war2"}, got
     assert "copy" not in got and "seed" not in got
 
 
-def test_a_week_old_war_story_beats_same_day_stories_sharing_one_tag(scenario) -> None:
+def test_same_day_stories_sharing_one_tag_are_not_related(scenario) -> None:
     _, index = scenario
     got = ids(index.related("seed", k=20))
-    assert got.index("war7") < got.index("gaza") if "gaza" in got else True
-    assert got.index("war7") < got.index("election") if "election" in got else True
-    assert "football" not in got and "dax" not in got
+    assert not {"gaza", "election", "football", "dax"} & set(got), got
 
 
 def test_copies_are_excluded_and_a_story_appears_once(scenario) -> None:
@@ -275,7 +273,9 @@ def test_remove_and_update_keep_the_index_current() -> None:
     assert "war1" not in ids(index.related("seed", k=10))
     index.remove("war1")  # twice is harmless
     # An update replaces the indexed text and tags: football becomes a war story.
-    changed = art("football", "Kiew: Drohnen und Flugabwehr", tags=["Ukraine", "Krieg"])
+    changed = art(
+        "football", "Kiew: Drohnen und Flugabwehr", tags=["Ukraine", "Krieg"], feed="spiegel"
+    )
     articles["football"] = changed
     index.add_many([changed])
     results = {r.article_id: r for r in index.related("seed", k=10)}

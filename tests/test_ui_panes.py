@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +21,7 @@ from newsreader.timefmt import long_time
 from newsreader.ui.bindings import COMMANDS
 from newsreader.ui.feed_health_screen import FeedHealthScreen
 from newsreader.ui.help_screen import PANE_GROUP, HelpScreen
-from newsreader.ui.tag_pane import TagPane
+from newsreader.ui.tag_pane import FEWER, MORE, TOPICS_FOLDED, TOPICS_STEP, TagPane
 from newsreader.ui.welcome_screen import WelcomeScreen
 
 NOW = datetime(2026, 11, 24, 14, 5, tzinfo=UTC)
@@ -48,10 +50,10 @@ def feed(title: str, *, error: str | None = None, gone: bool = False) -> Feed:
 ALPHA = feed("Alpha News")
 BROKEN = feed("Broken Feed", error="HTTP 404: not found")
 ZULU = feed("Zulu Daily")
-TAGS = [
-    TagCount("zeta", total=9, unread=2),
-    TagCount("Alpha", total=5, unread=0),
-    TagCount("middle", total=7, unread=6),
+TAGS = [  # the user's own tags
+    TagCount("zeta", total=9, unread=2, user=True),
+    TagCount("Alpha", total=5, unread=0, user=True),
+    TagCount("middle", total=7, unread=6, user=True),
 ]
 FEEDS = [(ZULU, 1), (ALPHA, 12), (BROKEN, 0)]
 
@@ -224,7 +226,7 @@ def test_tag_pane_keeps_the_highlighted_view_across_set_data() -> None:
         await pilot.press("down", "down", "down", "down", "down")
         assert pane.highlighted_view == "tag:zeta"
         row_before = pane.highlighted
-        fill(pane, tags=[TagCount("aardvark", 1, 1), TagCount("abacus", 2, 2), *TAGS])
+        fill(pane, tags=[TagCount("aardvark", 1, 1, True), TagCount("abacus", 2, 2, True), *TAGS])
         await pilot.pause()
         assert pane.highlighted_view == "tag:zeta"
         assert pane.highlighted == row_before + 2
@@ -249,7 +251,7 @@ def test_tag_pane_keeps_the_highlighted_row_in_place_on_screen() -> None:
         await pilot.pause()
         before = screen_row(pane, "zeta")
         assert before == 1
-        fill(pane, tags=[TagCount(f"a{i}", 1, 1) for i in range(3)] + TAGS)
+        fill(pane, tags=[TagCount(f"a{i}", 1, 1, user=True) for i in range(3)] + TAGS)
         await pilot.pause()
         assert pane.highlighted_view == "tag:zeta"
         assert screen_row(pane, "zeta") == before
@@ -279,6 +281,138 @@ def test_tag_pane_enter_and_click_post_view_chosen() -> None:
         await pilot.pause()
         assert pane.view == f"feed:{ALPHA.id}" == pane.highlighted_view
         assert pilot.app.chosen == ["unread", "tag:zeta"]
+
+    run(lambda: with_pane(check))
+
+
+def topics(n: int) -> list[TagCount]:
+    """n feed categories, "topic 00000" the busiest, handed over in a shuffled order."""
+    out = [TagCount(f"topic {i:05d}", total=n - i + 3, unread=n - i) for i in range(n)]
+    random.Random(3).shuffle(out)
+    return out
+
+
+def topic_views(pane: TagPane) -> list[str]:
+    user = {f"tag:{t.tag}" for t in TAGS}
+    return [v for v in pane.views if v.startswith("tag:") and v not in user]
+
+
+def test_tag_pane_user_tags_first_then_the_feeds_topics_by_unread() -> None:
+    async def check(pilot: Pilot[None], pane: TagPane) -> None:
+        cats = [
+            TagCount("Guardian politics", total=10, unread=4),
+            TagCount("WiiU", total=730, unread=0),
+            TagCount("video games", total=730, unread=730),
+            TagCount("UK news", total=12, unread=4),
+        ]
+        fill(pane, tags=[cats[0], TAGS[0], cats[1], TAGS[1], cats[2], TAGS[2], cats[3]])
+        await pilot.pause()
+        assert pane.views[3:10] == [
+            "tag:Alpha",
+            "tag:middle",
+            "tag:zeta",  # the user's own, by name
+            "tag:video games",  # then the feeds' topics, most unread first,
+            "tag:UK news",  # on a tie the one with more articles,
+            "tag:Guardian politics",
+            "tag:WiiU",
+        ]
+        stripped = [ln.strip() for ln in pane_lines(pane)]
+        assert stripped.index("Tags") < stripped.index("Topics from feeds")
+        assert stripped.index("Topics from feeds") < stripped.index("Feeds")
+        assert stripped[stripped.index("Topics from feeds") - 1].startswith("───")
+        assert line_of(pane, "video games").endswith(" 730")
+        assert line_of(pane, "UK news").endswith(" 4")
+        assert line_of(pane, "WiiU").strip() == "WiiU"  # nothing unread: no count
+        assert not any("more" in ln for ln in stripped)  # four topics: nothing folded
+        assert pane.hidden_topics == 0
+        # Only topics: no empty "Tags" section.
+        fill(pane, tags=cats)
+        await pilot.pause()
+        assert "Tags" not in [ln.strip() for ln in pane_lines(pane)]
+
+    run(lambda: with_pane(check))
+
+
+def test_tag_pane_folds_the_long_tail_and_expands_it_on_enter() -> None:
+    async def check(pilot: Pilot[None], pane: TagPane) -> None:
+        fill(pane, tags=[*TAGS, *topics(1000)])
+        await pilot.pause()
+        assert topic_views(pane) == [f"tag:topic {i:05d}" for i in range(TOPICS_FOLDED)]
+        assert pane.hidden_topics == 1000 - TOPICS_FOLDED
+        assert line_of(pane, "more").strip() == "… 980 more"
+        assert "fewer" not in "".join(pane_lines(pane))
+        assert "fold:more" not in pane.views  # not a view
+        pane.highlighted = pane.get_option_index(MORE)
+        await pilot.press("enter")
+        shown = TOPICS_FOLDED + TOPICS_STEP
+        assert topic_views(pane) == [f"tag:topic {i:05d}" for i in range(shown)]
+        assert line_of(pane, "more").strip() == f"… {1000 - shown} more"
+        # The highlight lands on the first topic the fold hid; nothing was chosen.
+        assert pane.highlighted_view == f"tag:topic {TOPICS_FOLDED:05d}"
+        assert pilot.app.chosen == [] and pane.view == "all"
+        # New data (a refresh, a read mark) keeps it expanded.
+        fill(pane, tags=[*TAGS, *topics(1000)])
+        await pilot.pause()
+        assert len(topic_views(pane)) == shown
+        pane.highlighted = pane.get_option_index(FEWER)
+        await pilot.press("enter")
+        assert len(topic_views(pane)) == TOPICS_FOLDED
+        assert pane.highlighted_view == MORE
+        assert pilot.app.chosen == []
+
+    run(lambda: with_pane(check))
+
+
+def test_tag_pane_folded_topic_shows_while_chosen() -> None:
+    async def check(pilot: Pilot[None], pane: TagPane) -> None:
+        fill(pane, tags=[*TAGS, *topics(1000)])
+        await pilot.pause()
+        assert "tag:topic 00500" not in pane.views
+        assert pane.select_view("tag:  TOPIC 00500")  # as an article may spell it
+        assert pane.view == "tag:topic 00500" == pane.highlighted_view
+        assert topic_views(pane)[-1] == "tag:topic 00500"  # after the busiest ones
+        assert line_of(pane, "topic 00500").startswith("▸ ")
+        assert line_of(pane, "more").strip() == "… 979 more"
+        assert pilot.app.chosen == []
+        assert not pane.select_view("tag:topic 99999")
+        # Chosen by Enter, it stays; once another view is chosen, the next rebuild drops it.
+        await pilot.press("enter")
+        assert pilot.app.chosen == ["tag:topic 00500"]
+        assert pane.select_view("unread")
+        fill(pane, tags=[*TAGS, *topics(1000)])
+        await pilot.pause()
+        assert "tag:topic 00500" not in pane.views
+
+    run(lambda: with_pane(check))
+
+
+def test_tag_pane_sort_toggle_sorts_user_tags_and_keeps_topics_ranked() -> None:
+    async def check(pilot: Pilot[None], pane: TagPane) -> None:
+        fill(pane, tags=[*TAGS, *topics(50)])
+        await pilot.pause()
+        ranked = [f"tag:topic {i:05d}" for i in range(TOPICS_FOLDED)]
+        assert topic_views(pane) == ranked
+        await pilot.press("S")
+        user = [v for v in pane.views if v.startswith("tag:") and v not in ranked]
+        assert user == ["tag:middle", "tag:zeta", "tag:Alpha"]
+        assert topic_views(pane) == ranked  # the fold keeps the busiest in either order
+
+    run(lambda: with_pane(check))
+
+
+def test_tag_pane_rebuild_is_fast_with_30000_topics() -> None:
+    many = [*TAGS, *topics(30_000)]
+    feeds = [(feed(f"Feed {i:03d}"), i % 7) for i in range(300)]
+
+    async def check(pilot: Pilot[None], pane: TagPane) -> None:
+        start = time.perf_counter()
+        fill(pane, tags=many, feeds=feeds)
+        elapsed = time.perf_counter() - start
+        await pilot.pause()
+        assert pane.option_count < 3 + 2 + 3 + 2 + TOPICS_FOLDED + 1 + 2 + 300
+        assert pane.hidden_topics == 30_000 - TOPICS_FOLDED
+        assert line_of(pane, "more").strip() == "… 29,980 more"
+        assert elapsed < 1.0  # ~20 ms; the unfolded pane took 1-2 s (bench/tag_pane_bench.py)
 
     run(lambda: with_pane(check))
 

@@ -1,7 +1,14 @@
-"""The left pane: the views (all, unread, starred, a search), the tags and the feeds."""
+"""The left pane: the views (all, unread, starred, a search), the tags and the feeds.
+
+The user's own tags (those on some feed) come first. The categories the feeds bring (the
+Guardian alone ~150) follow in a section of their own, busiest first, folded after the top
+TOPICS_FOLDED: a cache can hold tens of thousands of them, and the pane is rebuilt on every read
+mark (unfolded, 30,000 rows took 1.2-2 s a rebuild; see bench/tag_pane_bench.py).
+"""
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
@@ -70,10 +77,33 @@ class _Spec:
     failing: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class _Fold:
+    """A row that shows more or fewer topics; not a view."""
+
+    id: str
+    label: str
+
+
+TOPICS_FOLDED = 20  # topics shown before "… N more"
+TOPICS_STEP = 100  # how many more each Enter on "… N more" shows
+MORE = "fold:more"
+FEWER = "fold:fewer"
+USER_HEADER = "Tags"
+TOPICS_HEADER = "Topics from feeds"
+
+_RowSpec = tuple[str, _Spec] | _Fold | str  # a view, a fold row, or a section header
+
+
+def _busiest(tc: TagCount) -> tuple[int, int, str, str]:
+    return (-tc.unread, -tc.total, tc.tag.casefold(), tc.tag)
+
+
 class TagPane(OptionList):
     """Views, tags and feeds; Enter or a click chooses one (ViewChosen), moving only highlights.
 
     View ids: "all", "unread", "starred", "search:<query>", "tag:<tag>", "feed:<feed id>".
+    The fold rows ("fold:more", "fold:fewer") show more or fewer topics on Enter.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -120,13 +150,17 @@ class TagPane(OptionList):
         self._all_count = 0
         self._unread_count = 0
         self._starred_count = 0
-        self._tags: list[TagCount] = []
+        self._tags: dict[str, TagCount] = {}  # tag_key -> its count, the first spelling
+        self._user_tags: list[TagCount] = []
+        self._topics: list[TagCount] = []
+        self._ranked: list[TagCount] | None = None  # the busiest topics, computed as needed
+        self._topics_shown = TOPICS_FOLDED
         self._feeds: list[tuple[Feed, int]] = []
         self._search: str | None = None
         self._search_count: int | None = None
         self._specs: dict[str, _Spec] = {}
-        self._line_of: dict[str, int] = {}  # view -> its line, to keep it in place on screen
-        self._tag_views: dict[str, str] = {}  # tag_key -> the view of that tag
+        self._line_of: dict[str, int] = {}  # row id -> its line, to keep it in place on screen
+        self._hidden_topics = 0
         self._rebuild()
 
     # ------------------------------------------------------------------ data
@@ -142,11 +176,23 @@ class TagPane(OptionList):
         search: str | None = None,
         search_count: int | None = None,
     ) -> None:
-        """Replace the rows; the highlighted view stays highlighted (and in place) if present."""
+        """Replace the rows; the highlighted view stays highlighted (and in place) if present.
+
+        Tags with `user` set are the user's own; the others are the feeds' topics.
+        """
         self._all_count = all_count
         self._unread_count = unread_count
         self._starred_count = starred_count
-        self._tags = list(tags)
+        self._tags = {}
+        self._user_tags = []
+        self._topics = []
+        for tc in tags:
+            key = tc.key or tag_key(tc.tag)
+            # Two spellings of one tag would be two options with one id.
+            if key not in self._tags:
+                self._tags[key] = tc
+                (self._user_tags if tc.user else self._topics).append(tc)
+        self._ranked = None
         self._feeds = list(feeds)
         self._search = search or None
         self._search_count = search_count
@@ -159,26 +205,52 @@ class TagPane(OptionList):
 
     @property
     def highlighted_view(self) -> str | None:
+        """The id of the highlighted row: a view, or a fold row."""
         option = self.highlighted_option
         return None if option is None else option.id
 
     @property
     def views(self) -> list[str]:
-        """Every view in display order."""
-        return [o.id for o in self.options if o.id is not None]
+        """Every view shown, in display order."""
+        return [o.id for o in self.options if o.id is not None and o.id in self._specs]
+
+    @property
+    def hidden_topics(self) -> int:
+        """How many topics the fold hides."""
+        return self._hidden_topics
 
     def select_view(self, view: str) -> bool:
         """Highlight `view` and mark it chosen, without posting ViewChosen; False if absent.
 
         Tags match case-insensitively: an article's "politics" selects the pane's "Politics".
+        A folded topic is shown below the others while it is the chosen view.
         """
         if view not in self._specs and view.startswith("tag:"):
-            view = self._tag_views.get(tag_key(view[4:]), view)
+            tc = self._tags.get(tag_key(view[4:]))
+            if tc is None:
+                return False
+            view = f"tag:{tc.tag}"
+            if view not in self._specs:
+                self._view = view
+                self._rebuild(focus=view)
+                return True
         if view not in self._specs:
             return False
         self.highlighted = self.get_option_index(view)
         self._set_view(view)
         return True
+
+    def expand_topics(self) -> None:
+        """Show TOPICS_STEP more topics, the highlight on the first of them."""
+        before = self._topics_shown
+        self._topics_shown += TOPICS_STEP
+        ranked = self._top_topics()
+        self._rebuild(focus=f"tag:{ranked[before].tag}" if before < len(ranked) else None)
+
+    def fold_topics(self) -> None:
+        """Back to the busiest TOPICS_FOLDED topics."""
+        self._topics_shown = TOPICS_FOLDED
+        self._rebuild(focus=MORE)
 
     # ------------------------------------------------------------------ actions
 
@@ -197,10 +269,13 @@ class TagPane(OptionList):
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if event.option_id is None:
-            return
-        self._set_view(event.option_id)
-        self.post_message(self.ViewChosen(self, event.option_id))
+        if event.option_id == MORE:
+            self.expand_topics()
+        elif event.option_id == FEWER:
+            self.fold_topics()
+        elif event.option_id is not None:
+            self._set_view(event.option_id)
+            self.post_message(self.ViewChosen(self, event.option_id))
 
     # ------------------------------------------------------------------ rows
 
@@ -224,26 +299,47 @@ class TagPane(OptionList):
             parts.append((f" {spec.count}", "bold" if spec.bold else ""))
         return _Row(mark, label, Content.assemble(*parts))
 
-    def _sorted_tags(self) -> list[TagCount]:
-        seen: set[str] = set()
-        unique = []
-        for tc in self._tags:
-            # Two spellings of one tag would be two options with one id.
-            if tag_key(tc.tag) not in seen:
-                seen.add(tag_key(tc.tag))
-                unique.append(tc)
+    def _top_topics(self) -> list[TagCount]:
+        """The busiest topics, as many as are shown (a partial sort: most are never shown)."""
+        wanted = min(self._topics_shown, len(self._topics))
+        if self._ranked is None or len(self._ranked) < wanted:
+            self._ranked = heapq.nsmallest(self._topics_shown, self._topics, key=_busiest)
+        return self._ranked[:wanted]
+
+    def _sorted_user_tags(self) -> list[TagCount]:
         if self.sort_by == "count":
-            return sorted(unique, key=lambda t: (-t.unread, -t.total, tag_key(t.tag)))
-        return sorted(unique, key=lambda t: tag_key(t.tag))
+            return sorted(self._user_tags, key=_busiest)
+        return sorted(self._user_tags, key=lambda t: tag_key(t.tag))
 
     def _sorted_feeds(self) -> list[tuple[Feed, int]]:
         if self.sort_by == "count":
             return sorted(self._feeds, key=lambda p: (-p[1], p[0].display_title.casefold()))
         return sorted(self._feeds, key=lambda p: (p[0].display_title.casefold(), p[0].id))
 
-    def _build_specs(self) -> list[tuple[str, _Spec] | str]:
-        """Rows in order: (view, spec) pairs, or a header title."""
-        rows: list[tuple[str, _Spec] | str] = [
+    @staticmethod
+    def _tag_row(tc: TagCount) -> tuple[str, _Spec]:
+        return f"tag:{tc.tag}", _Spec(Content(tc.tag), tc.unread, bold=tc.unread > 0)
+
+    def _topic_rows(self) -> list[_RowSpec]:
+        """The busiest topics, the chosen one if folded away, and the fold rows."""
+        top = self._top_topics()
+        rows: list[_RowSpec] = [self._tag_row(tc) for tc in top]
+        shown = {f"tag:{tc.tag}" for tc in top}
+        if self._view.startswith("tag:") and self._view not in shown:
+            chosen = self._tags.get(tag_key(self._view[4:]))
+            if chosen is not None and not chosen.user:
+                rows.append(self._tag_row(chosen))
+                shown.add(self._view)
+        self._hidden_topics = len(self._topics) - len(shown)
+        if self._hidden_topics > 0:
+            rows.append(_Fold(MORE, f"… {self._hidden_topics:,} more"))
+        if self._topics_shown > TOPICS_FOLDED and len(self._topics) > TOPICS_FOLDED:
+            rows.append(_Fold(FEWER, "… fewer"))
+        return rows
+
+    def _build_specs(self) -> list[_RowSpec]:
+        """Rows in order: (view, spec) pairs, fold rows, or a header title."""
+        rows: list[_RowSpec] = [
             ("all", _Spec(Content("All articles"), self._all_count)),
             ("unread", _Spec(Content("Unread"), self._unread_count)),
             ("starred", _Spec(Content("Starred"), self._starred_count)),
@@ -251,13 +347,12 @@ class TagPane(OptionList):
         if self._search:
             label = Content.assemble(("Search: ", "italic"), self._search)
             rows.append((f"search:{self._search}", _Spec(label, self._search_count)))
-        tags = self._sorted_tags()
-        if tags:
-            rows.append("Tags")
-            rows.extend(
-                (f"tag:{tc.tag}", _Spec(Content(tc.tag), tc.unread, bold=tc.unread > 0))
-                for tc in tags
-            )
+        if self._user_tags:
+            rows.append(USER_HEADER)
+            rows.extend(self._tag_row(tc) for tc in self._sorted_user_tags())
+        if self._topics:
+            rows.append(TOPICS_HEADER)
+            rows.extend(self._topic_rows())
         if self.show_feeds and self._feeds:
             rows.append("Feeds")
             rows.extend(
@@ -274,13 +369,13 @@ class TagPane(OptionList):
             )
         return rows
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, focus: str | None = None) -> None:
         keep = self.highlighted_view
         old_line = self._line_of.get(keep) if keep is not None else None
         old_y = self.scroll_y
         self._specs = {}
         self._line_of = {}
-        self._tag_views = {}
+        self._hidden_topics = 0
         options: list[Option | None] = []
         line = 0
         for row in self._build_specs():
@@ -289,14 +384,18 @@ class TagPane(OptionList):
                 options.append(Option(Content.styled(row, "bold"), disabled=True))
                 line += 2
                 continue
-            view, spec = row
-            self._specs[view] = spec
-            if view.startswith("tag:"):
-                self._tag_views[tag_key(view[4:])] = view
-            self._line_of[view] = line
-            options.append(Option(self._row(view, spec), id=view))
+            if isinstance(row, _Fold):
+                row_id, label = row.id, Content.styled(row.label, "italic $text-muted")
+                options.append(Option(_Row(Content("  "), label, Content("")), id=row_id))
+            else:
+                row_id, spec = row
+                self._specs[row_id] = spec
+                options.append(Option(self._row(row_id, spec), id=row_id))
+            self._line_of[row_id] = line
             line += 1
-        target = next(t for t in (keep, self._view, "all") if t is not None and t in self._specs)
+        target = next(
+            t for t in (focus, keep, self._view, "all") if t is not None and t in self._line_of
+        )
         if target == keep and old_line is not None:
             # Rows added or removed above must not move the highlighted row on screen.
             old_y += self._line_of[target] - old_line
