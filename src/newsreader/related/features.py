@@ -24,6 +24,7 @@ from newsreader.models import Article
 HEADLINE_TF = 2  # headline and kicker words count twice, lead words once (ints: shared objects)
 NAME_BONUS = 1  # added to a capitalised word's weight where it does not open a sentence
 PAIR_TF = 2  # a name pair ("red hat") in the lead; twice that in the headline
+LEAD_NAMES = 200  # names are looked for in the lead's opening (where the story names them)
 K1, B = 1.2, 0.5  # BM25; headline+lead texts are short, so length matters less than usual
 REF_LENGTH = 32.0  # a typical weighted headline+kicker+lead length
 _TRACKING = ("utm_", "at_", "wt_", "fbclid", "gclid", "ref", "xtor", "mc_")
@@ -34,6 +35,11 @@ _TOKEN = re.compile(r"\w(?:[\w'’]|[-.,](?=\w))*", re.UNICODE)
 # Between two tokens, these end a sentence or a headline segment ("Magdeburg - nach ...").
 _BREAK = re.compile(r"[.!?:;|–—\"„“”«»()\[\]]|\s-\s")
 _NUMBER = re.compile(r"\d[\d.,]*\d")
+# A word that starts with a capital letter or a digit (and is not the tail of another word).
+_UPPER = "".join(chr(c) for c in range(0x10000) if chr(c).isupper() and chr(c).isalpha())
+_CAPITAL = re.compile(
+    r"(?<![\w'’])(?<!\w[-.,])[" + re.escape(_UPPER) + r"\d](?:[\w'’]|[-.,](?=\w))*"
+)
 
 
 @dataclass(slots=True)
@@ -85,81 +91,112 @@ def _title_case(tokens: list[str]) -> bool:
     return caps >= 0.8 * len(alpha)
 
 
-def name_terms(text: str) -> tuple[list[str], list[str], dict[str, str]]:
-    """(capitalised word terms, name pair terms, term -> spelling) of one text.
+_folded: dict[str, tuple[str, str | None]] = {}  # word -> (folded, index term): words repeat
 
-    Capitalised words count only where they do not open a sentence or segment; a pair is two
-    adjacent capitalised, non-stop words with nothing but space or a hyphen between them.
-    """
+
+def _fold_word(part: str) -> tuple[str, str | None]:
+    hit = _folded.get(part)
+    if hit is None:
+        if len(_folded) >= 200_000:
+            _folded.clear()
+        folded = text_terms.fold(part)
+        hit = _folded[part] = (folded, text_terms.term_of(folded))
+    return hit
+
+
+def name_terms(text: str) -> tuple[list[str], list[str], dict[str, str]]:
+    """(capitalised word terms, name pair terms, term -> spelling) of one text."""
     singles: list[str] = []
     pairs: list[str] = []
     spelled: dict[str, str] = {}
-    matches = list(_TOKEN.finditer(text))
+    _names(text, singles, pairs, spelled)
+    return singles, pairs, spelled
+
+
+def _names(
+    text: str, singles: list[str], pairs: list[str], spelled: dict[str, str] | None = None
+) -> None:
+    """The names of a text, appended to `singles` and `pairs`.
+
+    Capitalised words count only where they do not open a sentence or segment; a pair is two
+    adjacent capitalised, non-stop words with nothing but space or a hyphen between them;
+    numbers with separators are one term ("185.000" -> "185000"). This runs for every article
+    the index takes: the regex finds only capitalised words and numbers (in C), and each
+    distinct word is folded once.
+    """
+    matches = list(_CAPITAL.finditer(text))
     if not matches:
-        return singles, pairs, spelled
-    tokens = [m.group() for m in matches]
-    title_case = _title_case(tokens)
-    prev_end = 0
+        return
+    if len(matches) >= 4 and len(matches) >= 0.8 * len(text.split()):
+        return  # a Title Case Headline: its capitals mean nothing
+    stop_words = text_terms.STOP_WORDS
+    prev_end = -1
     prev: tuple[str, str] | None = None  # (folded word, spelling) of a capitalised run
-    for m, token in zip(matches, tokens, strict=True):
-        gap = text[prev_end : m.start()]
-        prev_end = m.end()
-        opens = m.start() == 0 or bool(_BREAK.search(gap))
-        if gap.strip():  # punctuation between two words ends a run of names
-            prev = None
-        if _NUMBER.fullmatch(token) and ("." in token or "," in token):
-            digits = re.sub(r"\D", "", token)
-            if len(digits) >= 3:
-                singles.append(digits)
-                spelled.setdefault(digits, token)
-            prev = None
+    for m in matches:
+        token = m.group()
+        start = m.start()
+        if token[0].isdigit():
+            if ("." in token or "," in token) and _NUMBER.fullmatch(token):
+                digits = "".join(ch for ch in token if ch.isdigit())
+                if len(digits) >= 3:
+                    singles.append(digits)
+                    if spelled is not None:
+                        spelled.setdefault(digits, token)
+            prev, prev_end = None, m.end()
             continue
-        parts = token.split("-")
+        before = text[max(0, start - 4) : start]
+        opens = start == 0 or bool(_BREAK.search(before)) or not before.strip() and start < 4
+        if prev is not None and not text[prev_end:start].isspace():
+            prev = None  # a word or punctuation in between ends a run of names
+        prev_end = m.end()
+        parts = token.split("-") if "-" in token else (token,)
         for i, part in enumerate(parts):
-            if not part:
+            if not part or not part[0].isupper():
                 prev = None
                 continue
-            folded = text_terms.fold(part)
-            capital = part[0].isupper() and not title_case
+            folded, term = _fold_word(part)
             first = opens and i == 0
             # A capitalised stop word inside a sentence is part of a name ("Red Hat", "Die
             # Linke" mid-sentence); opening one ("Der Anschlag") it starts nothing.
-            if not capital or len(folded) < 2 or (first and folded in text_terms.STOP_WORDS):
+            if len(folded) < 2 or (first and folded in stop_words):
                 prev = None
                 continue
-            term = text_terms.term_of(folded)
             if term and not first:
                 singles.append(term)
-                spelled.setdefault(term, part)
+                if spelled is not None:
+                    spelled.setdefault(term, part)
             if prev is not None:
                 pair = f"{prev[0]} {folded}"
                 pairs.append(pair)
-                spelled.setdefault(pair, f"{prev[1]} {part}")
+                if spelled is not None:
+                    spelled.setdefault(pair, f"{prev[1]} {part}")
             prev = (folded, part)
         if len(parts) > 1 and parts[-1] and not parts[-1][0].isupper():
             prev = None
-    return singles, pairs, spelled
 
 
 def features(article: Article, user_tags: frozenset[str] = frozenset()) -> Doc:
     tf: dict[str, int] = {}
-    names: set[str] = set()
+    singles: list[str] = []
+    pairs: list[str] = []
     head_words = text_terms.words(article.headline)
     for term in text_terms.terms_of_words(head_words):
         tf[term] = tf.get(term, 0) + HEADLINE_TF
-    for field, scale in ((article.headline, 2), (article.kicker, 2), (article.lead, 1)):
-        if not field:
-            continue
-        if field is not article.headline:
-            for term in text_terms.terms(field):
-                tf[term] = tf.get(term, 0) + scale
-        singles, pairs, _ = name_terms(field)
-        for term in singles:
-            tf[term] = tf.get(term, 0) + NAME_BONUS
-            names.add(term)
-        for pair in pairs:
-            tf[pair] = tf.get(pair, 0) + PAIR_TF * scale
-            names.add(pair)
+    _names(article.headline, singles, pairs)
+    head_pairs = len(pairs)
+    if article.kicker:
+        for term in text_terms.terms(article.kicker):
+            tf[term] = tf.get(term, 0) + HEADLINE_TF
+        _names(article.kicker, singles, pairs)
+        head_pairs = len(pairs)
+    if article.lead:
+        for term in text_terms.terms(article.lead):
+            tf[term] = tf.get(term, 0) + 1
+        _names(article.lead[:LEAD_NAMES], singles, pairs)
+    for term in singles:
+        tf[term] = tf.get(term, 0) + NAME_BONUS
+    for n, pair in enumerate(pairs):
+        tf[pair] = tf.get(pair, 0) + PAIR_TF * (HEADLINE_TF if n < head_pairs else 1)
     tags = (text_terms.fold_tag(t) for t in article.tags if t.strip())
     ts = article.published.timestamp()
     return Doc(
@@ -170,7 +207,7 @@ def features(article: Article, user_tags: frozenset[str] = frozenset()) -> Doc:
         link=normalise_link(article.link),
         title=" ".join(head_words),
         feed_id=article.feed_id,
-        names=frozenset(names),
+        names=frozenset(singles) | frozenset(pairs),
     )
 
 
