@@ -46,7 +46,7 @@ STORY_RELEVANCE = 0.35  # this much text relevance, close in time, with a shared
 STORY_NAMES = 4.0  # ... sharing names of this much IDF together (about two rare ones)
 STORY_WINDOW = 3 * 86_400.0
 COPY_WINDOW = 2 * 86_400.0  # same normalised headline within this many seconds: a copy
-VISIT_BUDGET = 40_000  # postings walked per query before common features are only re-scored
+VISIT_BUDGET = 12_000  # postings walked per query before common features are only re-scored
 REASON_ITEMS = 3
 _DAY = 86_400.0
 
@@ -306,6 +306,11 @@ class RelatedIndex:
                 if over:
                     deferred_tags.append(tag_features[i])
                     continue
+                if min(in_feeds.values()) >= weight:  # no feed caps it: the plain walk
+                    for other in tags:
+                        tag_acc[other] += weight
+                    visited += size
+                    continue
                 for other in tags:
                     w = in_feeds[docs[other].feed_id]
                     tag_acc[other] += w if w < weight else weight
@@ -329,19 +334,39 @@ class RelatedIndex:
                 return UNKNOWN_TIME
             return floor + rise * exp(-abs(ts - seed_ts) * rate)
 
-        # relevance x time over every candidate: this is the hot loop of a query.
+        # relevance x time over every candidate: this is the hot loop of a query (inlined).
         provisional: dict[str, float] = {}
         text_get = text_acc.get
-        for other, tag_sum in tag_acc.items():
-            text = text_get(other, 0.0) * text_scale
-            rel = tag_sum * tag_scale + (text if text < text_cap else text_cap)
-            provisional[other] = rel * factor_of(docs[other].ts)
+        unknown = UNKNOWN_TIME
+        if seed_ts is None:
+            for other, tag_sum in tag_acc.items():
+                text = text_get(other, 0.0) * text_scale
+                rel = tag_sum * tag_scale + (text if text < text_cap else text_cap)
+                provisional[other] = rel * unknown
+        else:
+            for other, tag_sum in tag_acc.items():
+                text = text_get(other, 0.0) * text_scale
+                rel = tag_sum * tag_scale + (text if text < text_cap else text_cap)
+                ts = docs[other].ts
+                if ts is None:
+                    provisional[other] = rel * unknown
+                else:
+                    provisional[other] = rel * (floor + rise * exp(-abs(ts - seed_ts) * rate))
         for other, text_sum in text_acc.items():
             if other in provisional:
                 continue
             d = docs[other]
-            rel = min(text_sum * text_scale, text_cap) if d.tags else text_sum * full_text_scale
-            provisional[other] = rel * factor_of(d.ts)
+            if d.tags:
+                rel = text_sum * text_scale
+                if rel > text_cap:
+                    rel = text_cap
+            else:
+                rel = text_sum * full_text_scale
+            ts = d.ts
+            if ts is None or seed_ts is None:
+                provisional[other] = rel * unknown
+            else:
+                provisional[other] = rel * (floor + rise * exp(-abs(ts - seed_ts) * rate))
         shortlist = heapq.nlargest(wanted, provisional, key=provisional.__getitem__)
 
         # The seed's names found in a candidate, by their rarity: the evidence of one story.
