@@ -22,30 +22,68 @@ def engine_modules() -> list[str]:
     return names
 
 
+def imported_names(path: Path) -> list[str]:
+    """The modules `path` imports (absolute imports; a relative one stays inside its package)."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+    return names
+
+
+def loaded_by_importing(modules: list[str]) -> list[str]:
+    """Every module a fresh interpreter holds after importing `modules`."""
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "print(','.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip().split(",")
+
+
 def test_no_engine_source_mentions_textual_imports():
     offenders = []
     for path in PACKAGE.rglob("*.py"):
         rel = path.relative_to(PACKAGE)
         if rel.parts[0].startswith(UI_PREFIXES):
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            offenders += [f"{rel}: {n}" for n in names if n.split(".")[0] in ("textual", "rich")]
+        names = imported_names(path)
+        offenders += [f"{rel}: {n}" for n in names if n.split(".")[0] in ("textual", "rich")]
     assert offenders == []
 
 
 def test_importing_every_engine_module_loads_no_textual():
     modules = engine_modules()
     assert "newsreader.store" in modules and "newsreader.fetch" in modules
-    code = (
-        "import importlib, sys\n"
-        f"for m in {modules!r}: importlib.import_module(m)\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
-        "print(','.join(bad))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+    loaded = loaded_by_importing(modules)
+    assert [m for m in loaded if m.split(".")[0] in ("textual", "rich")] == []
+
+
+# The store package sits below the library: it knows the models and the retention settings.
+STORE_MAY_IMPORT = ("newsreader.store", "newsreader.models", "newsreader.config")
+
+
+def in_packages(name: str, packages: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def test_store_package_imports_only_models_and_config_of_newsreader():
+    store = PACKAGE / "store"
+    assert (store / "__init__.py").is_file() and len(list(store.glob("*.py"))) > 1
+    offenders = []
+    for path in sorted(store.rglob("*.py")):
+        names = [n for n in imported_names(path) if n.split(".")[0] == "newsreader"]
+        offenders += [
+            f"store/{path.name}: {n}" for n in names if not in_packages(n, STORE_MAY_IMPORT)
+        ]
+    assert offenders == []
+
+
+def test_importing_the_store_loads_no_ui():
+    store_modules = [m for m in engine_modules() if in_packages(m, ("newsreader.store",))]
+    loaded = loaded_by_importing(store_modules)
+    ui = ("textual", "rich", *(f"newsreader.{p}" for p in UI_PREFIXES))
+    assert [m for m in loaded if in_packages(m, ui)] == []

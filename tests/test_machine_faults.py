@@ -2,9 +2,9 @@
 SIGKILL during a refresh (CLI and TUI), and the reader open while cron refreshes.
 
 The write faults are injected inside the store (tests run as root, so chmod would not stop a
-write): `FaultyOs` stands in for the `os` module of newsreader.store and fails like the kernel
-does. The signal and cron tests drive real processes: the installed `newsreader` command, in
-tmux when it needs a terminal.
+write): `FaultyOs` stands in for the `os` module in every module of the newsreader.store package
+and fails like the kernel does. The signal and cron tests drive real processes: the installed
+`newsreader` command, in tmux when it needs a terminal.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from pathlib import Path
 
 import pytest
 
-import newsreader.store as store_mod
 from feedserver import FeedServer
 from newsreader import cli
 from newsreader.library import Library
@@ -86,6 +85,13 @@ class FaultyOs:
         if self.armed and self.err == errno.EROFS and flags & (os.O_WRONLY | os.O_RDWR):
             raise self._fail()
         return os.open(path, flags, mode, **kw)  # type: ignore[arg-type]
+
+
+def patch_store_os(monkeypatch: pytest.MonkeyPatch, fake: object) -> None:
+    """`fake` stands in for `os` in newsreader.store and in each of its modules that uses `os`."""
+    for name, module in list(sys.modules.items()):
+        if (name + ".").startswith("newsreader.store.") and hasattr(module, "os"):
+            monkeypatch.setattr(module, "os", fake)
 
 
 def files_of(root: Path) -> dict[str, bytes]:
@@ -149,7 +155,7 @@ async def test_failed_writes_keep_marks_in_memory_and_land_once_writable(
         assert isinstance(screen, MainScreen)
         first = screen.headlines.article_id
         assert first is not None and first not in starred_before
-        monkeypatch.setattr(store_mod, "os", faulty)
+        patch_store_os(monkeypatch, faulty)
         await pilot.press("s", "m")
         await until(pilot, lambda: faulty.failures >= 3)  # the first write and two retries
 
@@ -223,14 +229,14 @@ def test_cli_refresh_on_a_failing_disk_is_one_line_and_exit_1(
     assert cli.main(["add", feed_server.url("/f.xml")]) == 0
     capsys.readouterr()
     before = files_of(data_dir)
-    monkeypatch.setattr(store_mod, "os", FaultyOs(err))
+    patch_store_os(monkeypatch, FaultyOs(err))
     assert cli.main(["refresh", "-q"]) == 1
     out, errtext = capsys.readouterr()
     lines = errtext.splitlines()
     assert len(lines) == 1 and lines[0].startswith("newsreader: cannot "), errtext
     assert os.strerror(err) in lines[0] and "Traceback" not in errtext
     assert files_of(data_dir) == before
-    monkeypatch.setattr(store_mod, "os", os)
+    patch_store_os(monkeypatch, os)
     assert cli.main(["refresh", "-q"]) == 0  # and it works once the disk does
     with Library.open(data_dir) as lib:
         assert len(lib.articles) == 5

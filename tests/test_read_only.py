@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-import newsreader.store as store_mod
 from newsreader.library import Library
 from newsreader.store import ReadOnly, Store
 from newsreader.ui.main_screen import READ_ONLY_NOTICE, MainScreen
@@ -124,11 +123,18 @@ class ReadOnlyOs:
         return os.open(path, flags, mode, **kw)  # type: ignore[arg-type]
 
 
+def patch_store_os(monkeypatch: pytest.MonkeyPatch, fake: object) -> None:
+    """`fake` stands in for `os` in newsreader.store and in each of its modules that uses `os`."""
+    for name, module in list(sys.modules.items()):
+        if (name + ".").startswith("newsreader.store.") and hasattr(module, "os"):
+            monkeypatch.setattr(module, "os", fake)
+
+
 def test_store_opens_read_only_and_refuses_commits(
     cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = files_of(cache)
-    monkeypatch.setattr(store_mod, "os", ReadOnlyOs())
+    patch_store_os(monkeypatch, ReadOnlyOs())
     store = Store(cache)
     warnings = store.open()
     assert store.read_only
@@ -149,7 +155,7 @@ async def test_reader_opens_read_only_with_a_notice_and_keeps_marks_in_memory(
     cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = files_of(cache)
-    monkeypatch.setattr(store_mod, "os", ReadOnlyOs())
+    patch_store_os(monkeypatch, ReadOnlyOs())
     app = make_app(cache, tmp_path)
     notes: list[str] = []
     original = app.notify

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from tinydb import TinyDB
 
-from newsreader import store as store_mod
 from newsreader.config import Retention
 from newsreader.models import Article, Enclosure, Feed, article_id_for
 from newsreader.store import (
@@ -26,6 +25,7 @@ from newsreader.store import (
     Store,
     StoreError,
 )
+from newsreader.store import migrate as store_migrate
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 KEEP_ALL = Retention(max_age_days=0, max_count=0)  # 0 disables both limits
@@ -543,7 +543,7 @@ def test_missing_migration_step_is_one_line_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_v0(tmp_path, [feed(1)], [], {})
-    monkeypatch.setattr(store_mod, "MIGRATIONS", {})
+    monkeypatch.setattr(store_migrate, "MIGRATIONS", {})
     with pytest.raises(StoreError, match=r"cannot upgrade the cache .* from schema 0$"):
         Store(tmp_path).open()
 
@@ -650,7 +650,7 @@ def test_full_disk_is_one_line_error_and_commits_nothing(
     def no_space(fd: int, data: object) -> int:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(store_mod.os, "write", no_space)
+    monkeypatch.setattr(os, "write", no_space)
     with pytest.raises(StoreError) as info:
         s.commit(Batch(read={arts[0].id: True}, articles=[art(fs[0], 9)]))
     assert str(info.value) == f"cannot write the cache in {tmp_path}: No space left on device"

@@ -1,0 +1,130 @@
+"""Atomic files: TinyDB JSON files written by temp file, fsync and rename, never changed in place;
+one table read or written at a time; a bad file moved aside."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from newsreader.store.errors import CorruptFile
+
+TMP_PREFIX = ".tmp-"
+
+
+def _parse(raw: bytes) -> dict[str, dict[str, Any]]:
+    if not raw.strip():
+        raise CorruptFile("empty file")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        raise CorruptFile(f"not valid JSON ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+        raise CorruptFile("not a TinyDB document file")
+    return data
+
+
+def _dumps(data: Any) -> bytes:
+    try:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate cannot be UTF-8; escaped ASCII JSON round-trips it exactly.
+        return json.dumps(data, separators=(",", ":")).encode("ascii")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems cannot sync a directory; the rename is still atomic
+        pass
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, payload: bytes, *, sync_dir: bool = True) -> None:
+    """Write `payload` to `path` so that a crash leaves the old file or the new one, never a mix."""
+    tmp = path.with_name(f"{TMP_PREFIX}{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        try:
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if sync_dir:
+        _fsync_dir(path.parent)
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that never leaves a half-written file (temp, fsync, rename, fsync dir).
+
+    Unlike `JSONStorage` it does not create the file on open, and an empty or unreadable file
+    raises `CorruptFile` instead of being taken for a new database.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, sync_dir: bool = True) -> None:
+        self.path = Path(path)
+        self.sync_dir = sync_dir
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        return _parse(raw)
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        _atomic_write(self.path, _dumps(data), sync_dir=self.sync_dir)
+
+    def close(self) -> None:
+        pass
+
+
+def _read_table(path: Path, table: str) -> list[dict[str, Any]]:
+    """The documents of one table, straight from the JSON (no TinyDB Document objects)."""
+    data = AtomicJSONStorage(path).read()
+    if data is None:
+        raise FileNotFoundError(path)
+    docs = data.get(table, {})
+    out = list(docs.values())
+    if not all(isinstance(d, dict) for d in out):
+        raise CorruptFile(f"table {table!r} holds something other than documents")
+    return out
+
+
+def _write_table(path: Path, table: str, docs: list[dict[str, Any]]) -> int:
+    """Write a fresh file holding one TinyDB table; returns its size in bytes."""
+    # A same-named file can only be garbage from a crashed commit (we hold the lock); TinyDB
+    # would append to it, so it goes first.
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    with TinyDB(path, storage=AtomicJSONStorage, sync_dir=False) as db:
+        db.table(table, cache_size=0).insert_multiple(docs)
+    return path.stat().st_size
+
+
+def _quarantine(path: Path) -> Path:
+    """Rename a bad file to `<name>.corrupt-<timestamp>`; returns the new path."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    os.replace(path, target)
+    return target
