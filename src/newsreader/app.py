@@ -16,6 +16,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from newsreader.library import Library, LibraryError
@@ -222,7 +223,7 @@ def _widget_bindings() -> list[list[tuple[str, str]]]:
     from newsreader.ui.help_screen import HelpScreen, _HelpTable
     from newsreader.ui.tag_pane import TagPane
 
-    classes = [
+    classes: list[type[DOMNode]] = [
         ArticleView,
         TagRow,
         FeedHealthScreen,

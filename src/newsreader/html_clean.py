@@ -13,6 +13,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 import threading
+from typing import Any
 
 from newsreader.sanitize import (
     MAX_BODY,
@@ -228,7 +229,7 @@ def clean_body_html(html: str, base: str = "") -> str:
 # flattens again for markdownify's own, lower limit.
 _SAFE_TAG_COUNT = 2_000
 _LOCAL = threading.local()
-_OPTIONS = {
+_OPTIONS: dict[str, Any] = {
     "tags": set(BODY_TAGS),
     "clean_content_tags": set(DROPPED_WITH_CONTENT),
     "attributes": BODY_ATTRIBUTES,

@@ -303,10 +303,11 @@ def write_opml(
             continue
         parent = body
         if tags:
-            parent = folders.get(tags[0])
-            if parent is None:
-                parent = ET.SubElement(body, "outline", text=tags[0], title=tags[0])
-                folders[tags[0]] = parent
+            folder = folders.get(tags[0])
+            if folder is None:
+                folder = ET.SubElement(body, "outline", text=tags[0], title=tags[0])
+                folders[tags[0]] = folder
+            parent = folder
         outline = ET.SubElement(parent, "outline", type="rss", text=feed_title or url)
         if feed_title:
             outline.set("title", feed_title)
@@ -320,6 +321,7 @@ def write_opml(
 
 
 def _fields(item: FeedLike) -> tuple[str, str, list[str], str]:
+    tags: Iterable[str]
     if isinstance(item, Feed | OpmlFeed):
         url, title, tags, link = item.url, item.title, item.tags, item.link
     else:

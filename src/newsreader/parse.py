@@ -12,7 +12,7 @@ import codecs
 import html
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.entities import html5 as _HTML5
@@ -407,7 +407,8 @@ def _from_feedparser(result: Mapping[str, Any]) -> RawFeed:
 
 
 def _entry_from_feedparser(entry: Mapping[str, Any]) -> RawEntry:
-    get = dict.get if isinstance(entry, dict) else type(entry).get  # skip FeedParserDict's keymap
+    # Skip FeedParserDict's keymap: plain dict.get on the (dict subclass) entry.
+    get: Callable[[Any, str], Any] = dict.get if isinstance(entry, dict) else type(entry).get
     title_detail = get(entry, "title_detail") or {}
     summary_detail = get(entry, "summary_detail") or {}
     content, content_html = "", True
@@ -416,8 +417,8 @@ def _entry_from_feedparser(entry: Mapping[str, Any]) -> RawEntry:
         best = next((c for c in contents if _is_html(c.get("type"))), contents[0])
         content, content_html = _s(best.get("value")), _is_html(best.get("type"))
     source = get(entry, "source") or {}
-    authors = [a.get("name") for a in get(entry, "authors") or [] if isinstance(a, Mapping)]
-    authors = [_s(a) for a in authors if a]
+    names = [a.get("name") for a in get(entry, "authors") or [] if isinstance(a, Mapping)]
+    authors = [_s(a) for a in names if a]
     author = ", ".join(authors) if len(authors) > 1 else _s(get(entry, "author"))
     detail = get(entry, "author_detail") or {}
     if len(authors) <= 1 and detail.get("name"):
@@ -475,7 +476,8 @@ def _struct_time_to_dt(value: Any) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime(*tuple(value)[:6], tzinfo=UTC)
+        year, month, day, hour, minute, second = tuple(value)[:6]
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except (TypeError, ValueError, OverflowError):
         return None
 
@@ -568,7 +570,7 @@ def _article(
     item_tags = [t for t in (clean_line(c, MAX_TAG) for c in entry.categories) if t]
     published = entry.published
     dated = published is not None and MIN_DATE <= published <= latest
-    if not dated:
+    if published is None or not dated:
         published = now - timedelta(seconds=index)
     body_source, body_is_html = (
         (entry.content, entry.content_html)

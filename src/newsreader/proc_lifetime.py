@@ -32,6 +32,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from types import FrameType
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -158,7 +159,7 @@ def _stderr_with_usable_fd() -> Iterator[None]:
     if current is None or _usable_fd(current) is not None:
         yield
         return
-    sys.stderr = _StderrProxy(current, _usable_fd(sys.__stderr__))  # type: ignore[assignment]
+    sys.stderr = _StderrProxy(current, _usable_fd(sys.__stderr__))
     try:
         yield
     finally:
@@ -179,7 +180,7 @@ def _arm_if_forkserver() -> None:
     if server is None:
         return
     code = server.main.__code__
-    frame = sys._getframe()
+    frame: FrameType | None = sys._getframe()
     while frame is not None:
         if frame.f_code is code:
             die_with_parent()

@@ -191,7 +191,7 @@ class _Postings:
             if got is None:
                 post[term] = n
                 new.append(term)
-            elif type(got) is int:
+            elif isinstance(got, int):
                 post[term] = array("I", (got, n))
             else:
                 got.append(n)
@@ -207,7 +207,7 @@ class _Postings:
         got = self.post.get(term)
         if got is None:
             return set()
-        if type(got) is int:
+        if isinstance(got, int):
             aid = self.ids[got]
             return set() if aid is None else {aid}
         out = set(map(self.ids.__getitem__, got))
@@ -228,7 +228,7 @@ class _Postings:
                 ids.append(aid)
         gone = []
         for term, got in list(self.post.items()):
-            if type(got) is int:
+            if isinstance(got, int):
                 kept = [remap[got]] if remap[got] >= 0 else []
             else:
                 kept = [m for m in map(remap.__getitem__, got) if m >= 0]
@@ -472,7 +472,7 @@ class SearchIndex:
     def _expand(self, prefix: str) -> list[str]:
         if len(prefix) >= 3:
             return [t for t in self._prefixes.get(prefix[:3], ()) if t.startswith(prefix)]
-        out = []
+        out: list[str] = []
         for key, bucket in self._prefixes.items():
             if key.startswith(prefix):
                 out.extend(bucket)

@@ -184,7 +184,7 @@ def _converter_class() -> type:
         return _CONVERTER
     from markdownify import MarkdownConverter
 
-    class Converter(MarkdownConverter):  # type: ignore[misc]
+    class Converter(MarkdownConverter):
         def __init__(self, base_url: str = "", **options: Any) -> None:
             options.setdefault("heading_style", "ATX")
             options.setdefault("bullets", "-")
@@ -195,12 +195,14 @@ def _converter_class() -> type:
             if not text:
                 return ""
             # Text is text: brackets and '<' escaped so "[x](javascript:..)" stays literal.
-            return super().escape(_TEXT_SPECIAL.sub(r"\\\1", text), parent_tags)
+            # markdownify ships no type hints for its converter methods.
+            escaped = _TEXT_SPECIAL.sub(r"\\\1", text)
+            return super().escape(escaped, parent_tags)  # type: ignore[misc]
 
         def convert_a(self, el: Any, text: str, parent_tags: Any) -> str:
             el.attrs["href"] = _safe_url(el.get("href"), self.base_url, SAFE_LINK_SCHEMES)
             el.attrs.pop("title", None)
-            return super().convert_a(el, text, parent_tags)
+            return super().convert_a(el, text, parent_tags)  # type: ignore[misc]
 
         def convert_img(self, el: Any, text: str, parent_tags: Any) -> str:
             src = _safe_url(el.get("src") or el.get("data-src"), self.base_url, OPENABLE_SCHEMES)
@@ -211,7 +213,7 @@ def _converter_class() -> type:
                 return alt
             if (
                 "_inline" in parent_tags
-                and el.parent.name not in self.options["keep_inline_images_in"]
+                and el.parent.name not in self.options["keep_inline_images_in"]  # type: ignore[attr-defined]
             ):
                 return alt
             return f"![{alt}]({src})"

@@ -290,7 +290,7 @@ class RelatedIndex:
         # the budget (the commonest, lowest IDF) only count when re-scoring the shortlist.
         tag_acc: defaultdict[str, float] = defaultdict(float)
         text_acc: defaultdict[str, float] = defaultdict(float)
-        deferred_tags: list[tuple[str, float, set[str], set[str]]] = []
+        deferred_tags: list[tuple[str, float, set[str], dict[str, float]]] = []
         deferred_terms: list[tuple[str, float, dict[str, float]]] = []
         wanted = max(4 * k + 20, 60)
         visited = 0
@@ -450,10 +450,10 @@ class RelatedIndex:
         article = self._articles.get(article_id)
         if article is not None:
             tag_spelled = {text_terms.fold_tag(t): t for t in reversed(article.tags)}
-            for text in (article.lead, article.kicker, article.headline):
-                word_spelled.update(text_terms.term_surfaces(text))
-            for text in (article.lead, article.kicker, article.headline):
-                word_spelled.update(name_terms(text)[2])
+            for field in (article.lead, article.kicker, article.headline):
+                word_spelled.update(text_terms.term_surfaces(field))
+            for field in (article.lead, article.kicker, article.headline):
+                word_spelled.update(name_terms(field)[2])
         spelled = (tag_spelled, word_spelled)
         return [
             self._explain(seed, other, score, story, rel, tag_weights, term_weights, spelled)

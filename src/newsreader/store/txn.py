@@ -176,23 +176,23 @@ class _Txn:
             in_batch.setdefault(fid, set()).add(art.id)
 
         for aid, html in batch.bodies.items():
-            fid = self.feed_of(aid)
-            if fid is None:
+            owner = self.feed_of(aid)
+            if owner is None:
                 continue
-            bodies = self.shard(fid, "body")
+            bodies = self.shard(owner, "body")
             if html and bodies.get(aid) != html:
                 bodies[aid] = html
-                self.dirty.add((fid, "body"))
+                self.dirty.add((owner, "body"))
             elif not html and aid in bodies:
                 del bodies[aid]
-                self.dirty.add((fid, "body"))
+                self.dirty.add((owner, "body"))
 
         for flag, changes in ((0, batch.read), (1, batch.starred)):
             for aid, value in changes.items():
-                fid = self.feed_of(aid)
-                if fid is None:
+                holder = self.feed_of(aid)
+                if holder is None:
                     continue  # pruned or removed meanwhile
-                states = self.shard(fid, "state")
+                states = self.shard(holder, "state")
                 cur = states.get(aid, (False, False))
                 new = (bool(value), cur[1]) if flag == 0 else (cur[0], bool(value))
                 if new != cur:
@@ -200,7 +200,7 @@ class _Txn:
                         del states[aid]
                     else:
                         states[aid] = new
-                    self.dirty.add((fid, "state"))
+                    self.dirty.add((holder, "state"))
 
         pruned: list[str] = []
         now = time.time()
