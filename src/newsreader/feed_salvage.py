@@ -1,6 +1,6 @@
 """Run feedparser on a prepared document, and read what can be read when it raises.
 
-feedparser sometimes raises instead of setting `bozo` (FACTS.md): an empty `</width>` in the
+feedparser sometimes raises instead of setting `bozo` (shared/FACTS.md): an empty `</width>` in the
 channel image, a podcast chapter without a start time, a GeoRSS position in an unknown
 reference system. One bad element must not cost every item, nor reach the user as a Python
 message. On an exception:

@@ -1,8 +1,8 @@
 """Fetching feeds over HTTP(S) and from local files: bounded, polite, conditional, never raising.
 
 Every fetch ends in a `FetchResult` whose `outcome` says what the caller should do; errors are
-one line. Limits that feedparser's own fetching lacks (FACTS.md) are enforced here: a total
-deadline per feed covering connect, headers and body; a cap on the decompressed body counted
+one line. Limits that feedparser's own fetching lacks (shared/FACTS.md) are enforced here:
+a total deadline per feed covering connect, headers and body; a cap on the decompressed body counted
 while streaming (gzip is inflated here in bounded steps, so a bomb never expands in memory);
 redirects followed by hand, only to http(s), with a new URL reported only for permanent chains.
 """
@@ -23,6 +23,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
+from enum import StrEnum
 from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -72,13 +73,23 @@ class FetchRequest:
     last_modified: str | None = None
 
 
+class Fetched(StrEnum):
+    """How a fetch ended."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"  # 304: nothing to parse
+    GONE = "gone"  # 410: stop polling
+    RETRY_LATER = "retry_later"  # 429/503, with Retry-After
+    ERROR = "error"
+
+
 @dataclass(slots=True)
 class FetchResult:
-    """What happened; `outcome` is "ok", "not_modified", "gone", "retry_later" or "error"."""
+    """What happened; `outcome` says how it ended (a `Fetched`)."""
 
     feed_id: str
     url: str  # as requested
-    outcome: str
+    outcome: Fetched
     status: int | None = None  # final HTTP status (None for transport errors and files)
     body: bytes = b""  # decompressed, only for "ok"
     headers: dict[str, str] = field(default_factory=dict)  # final response, lower-cased names
@@ -92,7 +103,7 @@ class FetchResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "ok"
+        return self.outcome == Fetched.OK
 
 
 class FetchError(Exception):
@@ -151,7 +162,9 @@ class Fetcher:
 
     async def fetch(self, req: FetchRequest) -> FetchResult:
         """Fetch one feed; never raises (except CancelledError)."""
-        res = FetchResult(feed_id=req.feed_id, url=req.url, outcome="error", final_url=req.url)
+        res = FetchResult(
+            feed_id=req.feed_id, url=req.url, outcome=Fetched.ERROR, final_url=req.url
+        )
         started: list[float] = []
         try:
             if not req.url.strip():
@@ -217,7 +230,7 @@ class Fetcher:
             if host:
                 why += f" while waiting for {host}"
         return FetchResult(
-            feed_id=req.feed_id, url=req.url, outcome="error", final_url=req.url, error=why
+            feed_id=req.feed_id, url=req.url, outcome=Fetched.ERROR, final_url=req.url, error=why
         )
 
     # -- HTTP ----------------------------------------------------------------------------------
@@ -280,7 +293,7 @@ class Fetcher:
                 _check_http_url(url, redirect=True)
         if (
             hops
-            and res.outcome in ("ok", "not_modified")
+            and res.outcome in (Fetched.OK, Fetched.NOT_MODIFIED)
             and all(status in PERMANENT_STATUSES for status, _ in hops)
             and res.final_url != req.url
         ):
@@ -293,24 +306,24 @@ class Fetcher:
         if not 200 <= code < 300:
             await _drain(resp)
         if code == 304:
-            res.outcome = "not_modified"
+            res.outcome = Fetched.NOT_MODIFIED
             # A 304 may omit validators; the ones we sent are still the right ones.
             res.etag = etag or req.etag
             res.last_modified = last_modified or req.last_modified
         elif 200 <= code < 300:
             res.body = await self._read_body(resp)
-            res.outcome = "ok"
+            res.outcome = Fetched.OK
             res.etag = etag
             res.last_modified = last_modified
         elif code == 410:
-            res.outcome = "gone"
+            res.outcome = Fetched.GONE
             res.error = _status_line(resp)
         elif code in (429, 503):
-            res.outcome = "retry_later"
+            res.outcome = Fetched.RETRY_LATER
             res.retry_after = parse_retry_after(resp.headers.get("retry-after"))
             res.error = _status_line(resp)
         else:
-            res.outcome = "error"
+            res.outcome = Fetched.ERROR
             res.error = _status_line(resp)
 
     async def _read_body(self, resp: httpx.Response) -> bytes:
@@ -355,7 +368,7 @@ class Fetcher:
         res.final_url = req.url
         res.last_modified = last_modified
         if req.last_modified == last_modified:
-            res.outcome = "not_modified"
+            res.outcome = Fetched.NOT_MODIFIED
             return
         cap = self.settings.max_body_bytes
         if info.st_size > cap:
@@ -368,7 +381,7 @@ class Fetcher:
         if len(data) > cap:
             raise FetchError(f"body larger than {_size(cap)}")
         res.body = data
-        res.outcome = "ok"
+        res.outcome = Fetched.OK
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -549,7 +562,7 @@ def _size(n: int) -> str:
 
 def _fail(res: FetchResult, message: str) -> None:
     # Validators and body of a failed fetch must never be stored as if it had worked.
-    res.outcome = "error"
+    res.outcome = Fetched.ERROR
     res.error = clean_line(message, _ERROR_LIMIT) or "fetch failed"
     res.body = b""
     res.etag = res.last_modified = res.new_url = None

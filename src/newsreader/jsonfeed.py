@@ -1,6 +1,6 @@
 """JSON Feed 1.0 and 1.1 (https://jsonfeed.org) into the same raw form feedparser's output takes.
 
-feedparser does not read JSON Feed at all (FACTS.md). Cleaning happens in parse.py, as for
+feedparser does not read JSON Feed at all (shared/FACTS.md). Cleaning happens in parse.py, as for
 every other format; this module only maps fields.
 """
 

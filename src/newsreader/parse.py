@@ -139,7 +139,7 @@ def parse_feed(
         raise ParseError("parse failed: document nested too deeply") from None
     except MemoryError:
         raise ParseError("parse failed: out of memory") from None
-    except Exception as exc:  # feedparser raises odd things on odd input (FACTS.md)
+    except Exception as exc:  # feedparser raises odd things on odd input (shared/FACTS.md)
         raise ParseError(f"parse failed: {_one_line(exc)}") from None
 
 
@@ -289,7 +289,7 @@ def _parse_xml(text: str, mime: str) -> RawFeed:
 def _strip_prolog(text: str, mime: str) -> str:
     """Drop everything before the root element (DOCTYPE included) and declare UTF-8.
 
-    Removing the DOCTYPE stops entity expansion (FACTS.md); keeping the line count keeps
+    Removing the DOCTYPE stops entity expansion (shared/FACTS.md); keeping the line count keeps
     feedparser's line numbers in error messages right.
     """
     pos, n = 0, len(text)

@@ -1,7 +1,8 @@
 """Parse feeds in worker processes, off the event loop, with a per-feed time limit.
 
 One parse on the event loop froze the UI for 455 ms; in a process pool the UI lag was ~0.2 ms
-(FACTS.md). Workers come from "forkserver" (or "spawn"), never "fork": the caller has threads.
+(shared/FACTS.md). Workers come from "forkserver" (or "spawn"), never "fork": the caller has
+threads.
 At most `PREFETCH` jobs per worker are handed to the executor at a time; a job's clock starts
 when it is handed over (twice the limit if it has to queue behind a busy worker), and a job
 over its limit gets its worker killed and the pool recreated. Workers ignore ^C and end with

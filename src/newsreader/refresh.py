@@ -12,23 +12,28 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import StrEnum
 
-from newsreader.fetch import Fetcher, FetchRequest, FetchResult
+from newsreader.fetch import Fetched, Fetcher, FetchRequest, FetchResult
 from newsreader.library import Library
 from newsreader.models import Feed, utcnow
 from newsreader.parse import ParsedFeed, ParseError
 from newsreader.parse_pool import ParsePool
 from newsreader.store import Batch, CommitResult
 
-# What a feed's refresh came to, as shown to the user.
-UPDATED, UNCHANGED, FAILED, GONE, LATER, SKIPPED = (
-    "updated",
-    "unchanged",
-    "failed",
-    "gone",
-    "retry later",
-    "skipped",
-)
+
+class Outcome(StrEnum):
+    """What a feed's refresh came to, as shown to the user (the value is the word shown)."""
+
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+    GONE = "gone"
+    LATER = "retry later"
+    SKIPPED = "skipped"
+
+
+UPDATED, UNCHANGED, FAILED, GONE, LATER, SKIPPED = Outcome
 
 
 @dataclass(slots=True)
@@ -144,7 +149,7 @@ class _Refresher:
         feed.last_status = result.status
         report = FeedReport(feed.id, feed.display_title, UNCHANGED)
         parsed: ParsedFeed | None = None
-        if result.outcome == "ok":
+        if result.outcome == Fetched.OK:
             try:
                 parsed = await pool.parse(
                     result.body,
@@ -165,12 +170,12 @@ class _Refresher:
                 report.outcome, report.warning = UPDATED, parsed.warning
             if result.new_url:
                 feed.url = result.new_url  # every hop was permanent
-        elif result.outcome == "not_modified":
+        elif result.outcome == Fetched.NOT_MODIFIED:
             pass
-        elif result.outcome == "gone":
+        elif result.outcome == Fetched.GONE:
             feed.gone = True
             report.outcome, report.error = GONE, result.error or "gone (HTTP 410)"
-        elif result.outcome == "retry_later":
+        elif result.outcome == Fetched.RETRY_LATER:
             feed.not_before = result.retry_after
             report.outcome = LATER
             report.error = result.error or f"HTTP {result.status}"

@@ -1,7 +1,7 @@
 """The one sanitiser for every string that comes from a feed.
 
 Feed text reaches the terminal: Textual strips only a few C0 controls, so ESC, other C0, C1
-and bidi overrides would reach it raw (FACTS.md). Everything from a feed passes through here
+and bidi overrides would reach it raw (shared/FACTS.md). Everything from a feed passes through here
 once, at ingest, before it is stored.
 """
 

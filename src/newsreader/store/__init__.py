@@ -42,7 +42,7 @@ with `SchemaTooNew` before anything is touched (so every future schema must keep
 
 Performance choices (see bench/store_bench.py): the load path parses each shard with the stdlib
 json module straight through `AtomicJSONStorage.read()` instead of building TinyDB `Document`
-objects; orjson would mostly speed up writing (FACTS.md), which is not the bottleneck here.
+objects; orjson would mostly speed up writing (shared/FACTS.md), which is not the bottleneck here.
 
 The package, one job a module: `files` (atomic writes, tables, moving bad files aside), `lock`
 (the flock), `layout` (names, the manifest, what each file holds), `migrate` (older schemas),
