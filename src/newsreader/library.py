@@ -18,6 +18,7 @@ from itertools import chain
 from pathlib import Path
 
 from newsreader.config import Retention, Settings, load_settings
+from newsreader.lead_once import drop_repeated_lead
 from newsreader.models import Article, Feed, merge_tags, newest_first_key, tag_key
 from newsreader.opml import AddedFeeds, Skipped
 from newsreader.paths import Dirs, resolve_dirs
@@ -221,7 +222,7 @@ class Library:
 
     def body_markdown(self, article: Article) -> str:
         """The article body as Markdown, converted from the stored HTML when first shown."""
-        html = self.body_html(article)
+        html = drop_repeated_lead(self.body_html(article), article.lead)
         return article_markdown(html, article.link) if html else ""
 
     def related(self, article: Article, k: int = 5) -> list[Related]:
