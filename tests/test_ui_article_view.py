@@ -1,5 +1,6 @@
-"""Pilot tests of ArticleView: the news-page anatomy, related stories, tags, links, hostile
-text, scroll restore and the fast path for long bodies, on a tiny host app."""
+"""Pilot tests of ArticleView: the news-page anatomy, related stories and their reasons, "also
+reported by", tags, links, hostile text, scroll restore and the fast path for long bodies, on a
+tiny host app."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from newsreader.ui.article_view import (
     TagRow,
     estimate_blocks,
 )
+from newsreader.ui.coverage import CoverageRow
 
 pytestmark = pytest.mark.anyio
 
@@ -36,7 +38,12 @@ def anyio_backend() -> str:
 
 
 NOW = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
-FEEDS = {"feed-a": "Example Times", "feed-b": "The Daily Wire Service"}
+FEEDS = {
+    "feed-a": "Example Times",
+    "feed-b": "The Daily Wire Service",
+    "feed-c": "Abendblatt",
+    "feed-h": "[@click=app.quit]Evil[/] Array[int]",
+}
 
 BODY_HTML = """
 <p>Energy ministers of the European Union met in Brussels on Tuesday to agree on a cap for
@@ -109,11 +116,24 @@ def article(
 
 
 def related_of(count: int) -> list[tuple[Related, Article]]:
+    """The first is the same story, the others share a topic (as the engine puts them)."""
     out = []
     for i in range(1, count + 1):
         other = article(100 + i, feed_id="feed-b", hours_ago=6 * i, headline=f"Related {i}")
-        out.append((Related(other.id, 1.0 / i, ["Gas prices"], ["cap", "ministers"]), other))
+        story = i == 1
+        reason = "same story: cap, ministers" if story else "topic: Gas prices, cap"
+        rel = Related(other.id, 1.0 / i, ["Gas prices"], ["cap", "ministers"], story, reason)
+        out.append((rel, other))
     return out
+
+
+def reports() -> list[Article]:
+    """The same story in other feeds, as `Library.coverage` gives it: two from one feed."""
+    return [
+        article(201, feed_id="feed-b", headline="Copy in the wire"),
+        article(202, feed_id="feed-c", headline="Gaspreisdeckel beschlossen"),
+        article(203, feed_id="feed-b", headline="Second wire report"),
+    ]
 
 
 class Host(App[None]):
@@ -159,6 +179,7 @@ def show(
     art: Article,
     body: str = "",
     related: list[tuple[Related, Article]] | None = None,
+    coverage: list[Article] | None = None,
 ) -> None:
     host.view.show_article(
         art,
@@ -166,6 +187,7 @@ def show(
         body_markdown=body,
         related=related if related is not None else [],
         related_feed_title=FEEDS.__getitem__,
+        coverage=coverage or [],
     )
 
 
@@ -204,6 +226,7 @@ ORDER = [
     "kicker",
     "headline",
     "dateline",
+    "coverage",
     "lead",
     "body",
     "source",
@@ -223,7 +246,7 @@ async def test_every_part_of_the_news_page_is_shown_in_order():
         enclosures=[Enclosure("https://example.org/podcast.mp3", "audio/mpeg", 12_345_678)],
     )
     async with host.run_test(size=(110, 120)) as pilot:
-        show(host, art, article_markdown(BODY_HTML), related_of(5))
+        show(host, art, article_markdown(BODY_HTML), related_of(5), reports())
         await settle(pilot, host.view)
         view = host.view
         assert view.article_id == art.id
@@ -241,17 +264,19 @@ async def test_every_part_of_the_news_page_is_shown_in_order():
         assert "ENERGY CRISIS" in text  # kicker, small caps-ish
         assert "Story 1: EU agrees gas price cap" in text
         assert "Tue 24 Nov 2026, 15:30 · Example Times · Jane Roe" in text
+        assert "Also reported by:  The\u00a0Daily\u00a0Wire\u00a0Service   Abendblatt" in text
         assert "Lead 1: ministers agreed a cap" in text
         assert "What happens next" in text and "Gas storage is at 94 percent" in text
         assert "Source: Example Times  https://example.org/news/1" in text
         assert "#Energy" in text and "#Gas\u00a0prices" in text
         assert "audio/mpeg · 11.8 MB  https://example.org/podcast.mp3" in text
         assert "Related stories" in text
-        # Numbered entries: number, short date, headline, feed and teaser, and why.
+        # Numbered entries: number, short date, headline, feed and teaser, and the reason.
         assert "1  09:30  Related 1" in text
         assert "5  23 Nov Related 5" in text
         assert "The Daily Wire Service · Lead 101: ministers agreed" in text
-        assert "why: tags: Gas prices; words: cap, ministers" in text
+        assert "same story: cap, ministers" in text and "topic: Gas prices, cap" in text
+        assert "why:" not in text and "words:" not in text
         assert view.related_ids == [other.id for _r, other in related_of(5)]
         # The body is Markdown rendered by textual: one widget per block.
         assert len(view.query(MarkdownBlock)) >= 5
@@ -268,7 +293,7 @@ async def test_missing_parts_are_hidden_and_show_message_replaces_the_article():
 
         show(host, bare, "Just one paragraph.")
         await settle(pilot, view)
-        for name in ("kicker", "lead", "tags", "enclosures", "related"):
+        for name in ("kicker", "coverage", "lead", "tags", "enclosures", "related"):
             assert not part(view, name).display, name
         text = screen_text(host)
         assert "Tue 24 Nov 2026, 15:30 · Example Times" in text
@@ -277,7 +302,8 @@ async def test_missing_parts_are_hidden_and_show_message_replaces_the_article():
 
         view.show_message("Could not load: [bold]disk full[/]")
         await settle(pilot, view)
-        assert view.article_id is None and view.related_ids == []
+        assert view.article_id is None and view.related_ids == [] and view.coverage_ids == []
+        assert view.go_to_coverage() is False
         shown = [c.id for c in view.children if c.display]
         assert shown == ["article-message"]
         assert "Could not load: [bold]disk full[/]" in screen_text(host)
@@ -363,6 +389,92 @@ async def test_clicking_a_related_story_chooses_it():
         await pilot.click(offset=(x + 2, y))
         await pilot.pause()
         assert host.related == [related[1][1].id]
+
+
+async def test_the_reason_line_marks_the_same_story_apart_from_a_topic():
+    host = Host()
+    related = related_of(2)
+    plain = article(300, feed_id="feed-b", headline="No reason given")
+    related.append((Related(plain.id, 0.1, [], []), plain))
+    async with host.run_test(size=(100, 60)) as pilot:
+        show(host, article(1), "Short body.", related)
+        await settle(pilot, host.view)
+        entries = host.view.query_one(RelatedBox).entries
+        story, topic = entries[0].blocks[-1][0], entries[1].blocks[-1][0]
+        assert story.plain == "same story: cap, ministers"
+        assert topic.plain == "topic: Gas prices, cap"
+        # "same story" stands out (bold, accent); a topic is one muted line.
+        assert [str(s.style) for s in story.spans if s.end <= len("same story")] == ["bold $accent"]
+        assert not any("bold" in str(s.style) for s in topic.spans)
+        # No reason from the engine: no reason line, and never the old tag/word lists.
+        assert [b.plain for b, _ in entries[2].blocks][-1].startswith("The Daily Wire Service")
+        assert "Gas prices; " not in screen_text(host)
+
+
+# ---------------------------------------------------------------------- also reported by
+
+
+async def test_also_reported_by_names_each_other_feed_once_and_opens_by_keys():
+    host = Host()
+    others = reports()
+    async with host.run_test(size=(100, 40)) as pilot:
+        show(host, article(1), "Short body.", related_of(2), others)
+        await settle(pilot, host.view)
+        view = host.view
+        row = view.query_one(CoverageRow)
+        # One chip per feed: the first report of each (copies come first from the engine).
+        assert row.labels == ["The Daily Wire Service", "Abendblatt"]
+        assert view.coverage_ids == [others[0].id, others[1].id]
+        # The main screen's key: focus the row, then each press moves to the next feed.
+        assert view.go_to_coverage() is True
+        await pilot.pause()
+        assert row.has_focus and row.cursor == 0
+        await pilot.press("enter")
+        assert view.go_to_coverage() is True
+        await pilot.pause()
+        assert row.cursor == 1
+        await pilot.press("enter")
+        await pilot.press("right", "enter")  # wraps round to the first
+        await pilot.press("left", "enter")
+        await pilot.pause()
+        expected = [others[0].id, others[1].id, others[0].id, others[1].id]
+        assert host.related == expected
+        # A click on a chip opens it too.
+        x, y = find_on_screen(host, "Abendblatt")
+        await pilot.click(offset=(x + 1, y))
+        await pilot.pause()
+        assert host.related[-1] == others[1].id
+        # An article nobody else reported: no row, and the key says so (False).
+        show(host, article(2), "Short body.")
+        await settle(pilot, view)
+        assert not row.display and view.coverage_ids == []
+        assert view.go_to_coverage() is False
+        assert "Also reported by" not in screen_text(host)
+
+
+async def test_a_chip_that_does_not_fit_starts_the_next_line_whole():
+    host = Host()
+    async with host.run_test(size=(50, 30)) as pilot:
+        show(host, article(1), "Short body.", [], reports())
+        await settle(pilot, host.view)
+        lines = [line.rstrip() for line in screen_lines(host)]
+        first = next(i for i, line in enumerate(lines) if "Also reported by:" in line)
+        assert lines[first].endswith("The\u00a0Daily\u00a0Wire\u00a0Service")
+        assert lines[first + 1].strip() == "Abendblatt"
+        row = host.view.query_one(CoverageRow)
+        assert row.size.height == 2
+
+
+async def test_tab_reaches_also_reported_by_from_the_article():
+    host = Host()
+    async with host.run_test(size=(100, 40)) as pilot:
+        show(host, article(1), "Short body.", [], reports())
+        await settle(pilot, host.view)
+        host.view.focus()
+        await pilot.press("tab")
+        assert host.focused is host.view.query_one(CoverageRow)
+        await pilot.press("enter")
+        assert host.related == [reports()[0].id]
 
 
 # ---------------------------------------------------------------------- tags
@@ -477,19 +589,22 @@ async def test_hostile_feed_text_is_shown_literally_and_runs_nothing(fast):
         source="[red]Source[/red]",
     )
     other = article(10, feed_id="feed-b", headline="[@click=app.quit]x[/]", lead="Array[int]")
-    rel = [(Related(other.id, 1.0, ["[/]"], ["[@click=app.quit]x[/]"]), other)]
+    reason = "same story: [/], [@click=app.quit]x[/]"
+    rel = [(Related(other.id, 1.0, ["[/]"], ["[@click=app.quit]x[/]"], True, reason), other)]
+    evil = article(11, feed_id="feed-h", headline="Evil copy")
     body = article_markdown("<p>Body [@click=app.quit]x[/] and Array[int] and [/]</p>")
     async with host.run_test(size=(110, 60)) as pilot:
-        show(host, art, body, rel)
+        show(host, art, body, rel, [evil])
         await settle(pilot, host.view)
         text = screen_text(host)
         assert "[@click=app.quit]x[/] headline Array[int]" in text
+        assert "[@click=app.quit]Evil[/]\u00a0Array[int]" in text
         assert "[/] KICKER" in text
         assert "Lead [b]not bold[/b] [@click=app.quit]x[/]" in text
         assert "Source: [red]Source[/red]" in text
         assert "#[/]" in text and "#[@click=app.quit]x[/]" in text and "#Array[int]" in text
         assert "Body [@click=app.quit]x[/] and Array[int] and [/]" in text
-        assert "why: tags: [/]; words: [@click=app.quit]x[/]" in text
+        assert "same story: [/], [@click=app.quit]x[/]" in text
         # Click on every hostile piece: the app keeps running.
         for piece in (
             "[@click=app.quit]x[/] headline",
@@ -497,12 +612,14 @@ async def test_hostile_feed_text_is_shown_literally_and_runs_nothing(fast):
             "Lead [b]",
             "Body [@click",
             "#[@click",
+            "[@click=app.quit]Evil",
         ):
             x, y = find_on_screen(host, piece)
             await pilot.click(offset=(x + 2, y))
             await pilot.pause()
         assert host.is_running and host.return_code is None
         assert host.opened == []
+        assert host.related == [evil.id]  # the chip opens the report, and nothing else runs
 
 
 # ---------------------------------------------------------------------- scrolling

@@ -1,4 +1,5 @@
-"""Pilot tests of HeadlineList: filling, cursor keys, messages, kept place, marks, hostile text."""
+"""Pilot tests of HeadlineList: filling, cursor keys, messages, kept place, marks, hostile text,
+copies folded into one row."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from newsreader.ui.headline_list import (
     HeadlineList,
     feed_column_width,
     fit_cells,
+    fold_copies,
 )
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -482,6 +484,126 @@ def test_shrinking_the_pane_keeps_the_cursor_visible() -> None:
         assert "Headline number 10" in text(hl, 10 - hl.scroll_offset.y)
 
     run(make_articles(50), body)
+
+
+# ---------------------------------------------------------------- folded copies
+
+
+def copy_map(*groups: Sequence[str]) -> dict[str, list[str]]:
+    """What CopyGroups hands the list: each article id -> the ids of its copies."""
+    out: dict[str, list[str]] = {}
+    for group in groups:
+        for member in group:
+            out[member] = [other for other in group if other != member]
+    return out
+
+
+def test_fold_copies_shows_the_newest_copy_at_the_place_of_the_first() -> None:
+    articles = make_articles(8)
+    # a5 is a copy of a1 and a6 (same story, three feeds); a3 of a7; a4's copy is not listed.
+    copies = copy_map(["a1", "a5", "a6"], ["a3", "a7"], ["a4", "elsewhere"])
+    rows, groups = fold_copies(articles, copies)
+    assert [a.id for a in rows] == ["a0", "a1", "a2", "a3", "a4"]
+    assert {k: [a.id for a in v] for k, v in groups.items()} == {
+        "a1": ["a1", "a5", "a6"],
+        "a3": ["a3", "a7"],
+    }
+    # In a list that is not newest first (search results) the newest copy is still shown.
+    shuffled = [articles[i] for i in (6, 0, 1, 5)]
+    rows, groups = fold_copies(shuffled, copies)
+    assert [a.id for a in rows] == ["a1", "a0"] and list(groups) == ["a1"]
+    # Nothing to fold: the list as it is.
+    assert fold_copies(articles, {}) == (articles, {})
+    assert fold_copies(articles[:1], copies)[0] == articles[:1]
+
+
+def test_folded_rows_show_a_count_and_are_unread_while_any_copy_is() -> None:
+    articles = make_articles(8)
+    articles[1].read = True
+    articles[6].read = True
+    copies = copy_map(["a1", "a5", "a6"], ["a3", "a7"])
+
+    async def body(pilot: Pilot[None], app: Host, hl: HeadlineList) -> None:
+        hl.set_articles(articles, copies=copies)
+        await pilot.pause()
+        assert hl.folded and len(hl.rows) == 5 and len(hl.articles) == 8
+        assert headline_cell(hl, 1) == "Headline number 1 (+2)"
+        assert headline_cell(hl, 3) == "Headline number 3 (+1)"
+        assert headline_cell(hl, 2) == "Headline number 2"
+        # a5 is unread, so the row of a1 (read) is unread: marked and bold.
+        assert text(hl, 1).startswith(" ● ")
+        assert [a.id for a in hl.copies_at(1)] == ["a1", "a5", "a6"]
+        assert [a.id for a in hl.copies_at(0)] == ["a0"] and hl.copies_at(99) == []
+        # Every copy finds its row: select, refresh and keep go to the story's row.
+        assert hl.row_of("a5") == hl.row_of("a6") == 1 and hl.row_of("a7") == 3
+        assert hl.select_article("a6") and hl.cursor_row == 1 and hl.article_id == "a1"
+        articles[5].read = True
+        hl.refresh_article("a5")
+        await pilot.pause()
+        assert text(hl, 1).startswith("   ")  # all three read now
+        hl.move_cursor(0)
+        assert hl.next_unread() == 2
+        articles[7].starred = True
+        hl.refresh_all()
+        await pilot.pause()
+        assert text(hl, 3).startswith(" ★ ")  # a starred copy shows on its row
+        # Unfolding keeps the cursor on the article, each copy on its own row again.
+        hl.move_cursor(3)
+        hl.set_articles(articles, keep_article="a7")
+        await pilot.pause()
+        assert not hl.folded and len(hl.rows) == 8 and hl.article_id == "a7"
+        assert "(+" not in headline_cell(hl, 3 - hl.scroll_offset.y)
+
+    run([], body)
+
+
+def test_folding_the_copy_under_the_cursor_keeps_the_cursor_on_its_story() -> None:
+    articles = make_articles(6)
+    copies = copy_map(["a2", "a4"])
+
+    async def body(pilot: Pilot[None], app: Host, hl: HeadlineList) -> None:
+        hl.move_cursor(4)
+        await pilot.pause()
+        app.highlighted.clear()
+        hl.set_articles(articles, keep_article="a4", copies=copies)
+        await pilot.pause()
+        assert hl.cursor_row == 2 and hl.article_id == "a2"
+        assert app.highlighted == []  # the article being read does not change under the reader
+
+    run(articles, body)
+
+
+def test_the_count_stays_visible_when_the_headline_is_cut() -> None:
+    articles = make_articles(2)
+    articles[0].headline = "A very long headline " * 10
+    copies = copy_map(["a0", "a1"])
+
+    async def body(pilot: Pilot[None], app: Host, hl: HeadlineList) -> None:
+        hl.set_articles(articles, copies=copies)
+        await pilot.pause()
+        row = line(hl, 0)
+        assert row.cell_length == hl.scrollable_content_region.width
+        assert row.text.rstrip().endswith("… (+1)")
+
+    run([], body, size=(60, 8))
+
+
+def test_25000_rows_with_copies_fold_fast() -> None:
+    articles = make_articles(25_000)
+    # Every tenth story also came in a second feed: 2,500 pairs.
+    copies = copy_map(*([f"a{i}", f"a{i + 1}"] for i in range(0, 25_000, 10)))
+    timings: dict[str, float] = {}
+
+    async def body(pilot: Pilot[None], app: Host, hl: HeadlineList) -> None:
+        start = time.perf_counter()
+        hl.set_articles(articles, copies=copies)
+        await pilot.pause()
+        timings["fill"] = time.perf_counter() - start
+        assert len(hl.rows) == 22_500
+        assert hl.select_article("a12341") and hl.article_id == "a12340"
+
+    run([], body)
+    assert timings["fill"] < 1.0, timings
 
 
 # ---------------------------------------------------------------- size

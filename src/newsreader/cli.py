@@ -404,6 +404,12 @@ def render_article(lib: Library, art: Article, related_k: int = 5) -> str:
     if art.author:
         byline += f" · {art.author}"
     lines.append(f"_{byline}_\n")
+    reports: dict[str, Article] = {}  # the same story in other feeds: the first of each feed
+    for other in lib.coverage(art):
+        reports.setdefault(other.feed_id, other)
+    if reports:
+        also = ", ".join(f"{lib.feed_title(o.feed_id)} `{o.id[:10]}`" for o in reports.values())
+        lines.append(f"Also reported by: {also}\n")
     body = lib.body_markdown(art)
     if art.lead and not body.startswith(art.lead[:60]):
         lines.append(f"> {art.lead}\n")
@@ -421,7 +427,6 @@ def render_article(lib: Library, art: Article, related_k: int = 5) -> str:
         lines.append("## Related stories\n")
         for rel in related:
             other = lib.articles[rel.article_id]
-            why = ", ".join(rel.shared_tags) or ", ".join(rel.shared_words[:3])
             lines.append(
                 f"- {other.published.astimezone():%Y-%m-%d} **{other.headline}** "
                 f"({lib.feed_title(other.feed_id)}) `{other.id[:10]}`"
@@ -429,7 +434,7 @@ def render_article(lib: Library, art: Article, related_k: int = 5) -> str:
             teaser = other.lead[:160] + ("…" if len(other.lead) > 160 else "")
             if teaser:
                 lines.append(f"  {teaser}")
-            if why:
-                lines.append(f"  _related by: {why}_")
+            if rel.reason:  # "same story: ..." or "topic: ..."
+                lines.append(f"  _{rel.reason}_")
         lines.append("")
     return "\n".join(lines) + "\n"

@@ -30,6 +30,7 @@ class UiSettings:
     refresh_minutes: float = 30.0  # background refresh interval while open; 0: never
     read_delay: float = 1.5  # seconds an article is shown before it counts as read; < 0: never
     unread_only: bool = False  # the headline list starts with only unread articles
+    fold_copies: bool = True  # copies of one article (same link or headline) share one row
 
 
 @dataclass(slots=True)

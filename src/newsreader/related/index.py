@@ -520,7 +520,9 @@ def _distinct(items: list[str]) -> list[str]:
             continue
         out = [o for o in out if o.casefold() not in low.split()]
         out.append(item)
-    return out
+    # A single word inside a name joined later ("Haas" in "Yusuf Demirel Haas") goes too.
+    inside = {w for o in out if " " in o for w in o.casefold().split()}
+    return [o for o in out if " " in o or o.casefold() not in inside]
 
 
 def _copy_keys(doc: Doc) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""The article pane: one story laid out like a news page, with its related stories below.
+"""The article pane: one story laid out like a news page, the other feeds that reported it under
+its date line, and its related stories below.
 
 Every string from a feed reaches the screen as `Content` (never markup), and every link the
 reader clicks goes through `sanitize.is_openable` before it is handed to the browser.
@@ -24,7 +25,6 @@ from textual.content import Content
 from textual.css.styles import RulesMap
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import RenderOptions, Visual
@@ -36,6 +36,8 @@ from newsreader.models import EPOCH, Article, Enclosure
 from newsreader.related import Related
 from newsreader.sanitize import is_openable, url_scheme
 from newsreader.timefmt import long_time, short_time
+from newsreader.ui.chip_row import MUTED, ChipRow, click
+from newsreader.ui.coverage import CoverageRow
 
 # Past either limit the body is drawn by one rich renderable instead of one widget per block:
 # textual's Markdown costs ~0.4 s for 150 blocks and ~2.7 s for 750 (FACTS.md).
@@ -57,12 +59,6 @@ def _size(length: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
-
-
-def _click(action: str, *params: Any) -> Style:
-    # The tuple form of an action: parameters never go through the action parser, so text
-    # from a feed can never become an action string.
-    return Style.from_meta({"@click": (action, params)})
 
 
 class _ForwardsClicks:
@@ -157,15 +153,15 @@ class _Relinker:
                 continue
             relinked = self._styles.get(style)
             if relinked is None:
-                click = RichStyle.from_meta({"@click": ("follow_link", (style.link,))})
-                relinked = self._styles[style] = style.update_link(None) + click
+                follow = RichStyle.from_meta({"@click": ("follow_link", (style.link,))})
+                relinked = self._styles[style] = style.update_link(None) + follow
             if out is line:
                 out = list(line)
             out[index] = Segment(segment.text, relinked, segment.control)
         return out
 
 
-class TagRow(Widget, can_focus=True):
+class TagRow(ChipRow):
     """The article's tags as chips: left/right move, enter (or a click) chooses one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -174,62 +170,27 @@ class TagRow(Widget, can_focus=True):
         Binding("enter", "choose", "Show this tag", show=False, id="article_tag_choose"),
     ]
     DEFAULT_CSS = """
-    TagRow { height: auto; margin: 1 0 0 0; }
+    TagRow { margin: 1 0 0 0; }
     """
-
-    cursor: reactive[int] = reactive(0)
+    TITLE = "Tags "
 
     @dataclass
     class Chosen(Message):
         tag_row: TagRow
         tag: str
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._tags: list[str] = []
-
     @property
     def tags(self) -> list[str]:
-        return list(self._tags)
+        return self.labels
 
     def set_tags(self, tags: Iterable[str]) -> None:
-        self._tags = [t for t in tags if t.strip()]
-        self.cursor = 0
-        self.refresh(layout=True)
+        self.set_labels(t for t in tags if t.strip())
 
-    def render(self) -> Content:
-        parts: list[Content | str | tuple[str, str | Style]] = [("Tags ", "$text-muted")]
-        focused = self.has_focus
-        for index, tag in enumerate(self._tags):
-            # No-break spaces keep a multi-word tag on one line when the row wraps.
-            label = Content(" #" + tag.replace(" ", "\u00a0") + " ")
-            if index == self.cursor and focused:
-                style = "$block-cursor-foreground on $block-cursor-background"
-            elif index == self.cursor:
-                style = "$accent underline on $boost"
-            else:
-                style = "$accent on $boost"
-            parts.append(label.stylize(style).stylize(_click("choose", index)))
-            parts.append(" ")
-        return Content.assemble(*parts)
+    def chip_text(self, label: str) -> str:
+        return " #" + label.replace(" ", "\u00a0") + " "
 
-    def on_focus(self) -> None:
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self.refresh()
-
-    def action_move(self, step: int) -> None:
-        if self._tags:
-            self.cursor = (self.cursor + step) % len(self._tags)
-
-    def action_choose(self, index: int | None = None) -> None:
-        if index is not None:
-            if not 0 <= index < len(self._tags):
-                return
-            self.cursor = index
-        if self._tags:
-            self.post_message(self.Chosen(self, self._tags[self.cursor]))
+    def chosen(self, index: int) -> None:
+        self.post_message(self.Chosen(self, self.labels[index]))
 
 
 class RelatedEntry(Visual):
@@ -334,7 +295,8 @@ class RelatedBox(OptionList):
 
 
 class ArticleView(VerticalScroll, can_focus=True):
-    """One article: kicker, headline, date line, lead, body, source, tags, enclosures, related."""
+    """One article: kicker, headline, date line, also reported by, lead, body, source, tags,
+    enclosures, related."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "page_down_or_skip", "Page down", show=False, id="article_page_down"),
@@ -375,7 +337,7 @@ class ArticleView(VerticalScroll, can_focus=True):
 
     @dataclass
     class RelatedChosen(Message):
-        """A related story was chosen (enter, click or its number)."""
+        """A related story or another feed's report was chosen (enter, click or its number)."""
 
         article_view: ArticleView
         article_id: str
@@ -423,6 +385,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         yield _Part(id="article-kicker")
         yield _Part(id="article-headline")
         yield _Part(id="article-dateline")
+        yield CoverageRow(id="article-coverage")
         yield _Part(id="article-lead")
         yield Markdown(id="article-body", open_links=False)
         yield FastMarkdown(id="article-body-fast")
@@ -454,6 +417,11 @@ class ArticleView(VerticalScroll, can_focus=True):
     def related_ids(self) -> list[str]:
         return list(self.query_one(RelatedBox).article_ids)
 
+    @property
+    def coverage_ids(self) -> list[str]:
+        """The reports under "Also reported by", one per feed."""
+        return self.query_one(CoverageRow).article_ids
+
     def show_article(
         self,
         article: Article,
@@ -462,8 +430,11 @@ class ArticleView(VerticalScroll, can_focus=True):
         body_markdown: str,
         related: Sequence[tuple[Related, Article]],
         related_feed_title: Callable[[str], str],
+        coverage: Sequence[Article] = (),
     ) -> None:
-        """Lay out one article; quick (the Markdown is converted by the caller, in a worker)."""
+        """Lay out one article; quick (the Markdown is converted by the caller, in a worker).
+
+        `coverage` is the same story in other feeds (`Library.coverage`): one chip per feed."""
         now = self._now()
         self._article = article
         self._enclosures = list(article.enclosures)
@@ -483,6 +454,10 @@ class ArticleView(VerticalScroll, can_focus=True):
         if article.author:
             dateline.append(article.author)
         self._part("article-dateline").update(Content(" · ".join(dateline)))
+        reports = self.query_one(CoverageRow)
+        reports.set_reports(coverage, related_feed_title)
+        if reports.article_ids:
+            shown.append("article-coverage")
 
         if article.lead:
             self._part("article-lead").update(Content(article.lead))
@@ -520,6 +495,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         self._pending_scroll = None
         self._part("article-message").update(Content(text))
         self._clear_body()
+        self.query_one(CoverageRow).set_reports((), str)
         self.query_one(RelatedBox).set_entries([], [])
         self._show_only("article-message")
         self.scroll_home(animate=False, immediate=True)
@@ -536,6 +512,20 @@ class ArticleView(VerticalScroll, can_focus=True):
         if self._article is None or not 1 <= n <= len(ids):
             return False
         self.post_message(self.RelatedChosen(self, ids[n - 1]))
+        return True
+
+    def go_to_coverage(self) -> bool:
+        """Focus "Also reported by", or move to its next feed when it has focus; False when no
+        other feed reported this story."""
+        reports = self.query_one(CoverageRow)
+        if self._article is None or not reports.article_ids:
+            return False
+        if reports.has_focus:
+            reports.action_move(1)
+        else:
+            # At once, not as `focus()` does (later): an Enter typed right after must reach it.
+            self.screen.set_focus(reports)
+            self.scroll_to_widget(reports, animate=False, immediate=True)
         return True
 
     def follow_link(self, href: str) -> None:
@@ -575,6 +565,11 @@ class ArticleView(VerticalScroll, can_focus=True):
     def _tag_chosen(self, event: TagRow.Chosen) -> None:
         event.stop()
         self.post_message(self.TagChosen(self, event.tag))
+
+    @on(CoverageRow.Chosen)
+    def _report_chosen(self, event: CoverageRow.Chosen) -> None:
+        event.stop()
+        self.post_message(self.RelatedChosen(self, event.article_id))
 
     @on(OptionList.OptionSelected, "#article-related")
     def _related_selected(self, event: OptionList.OptionSelected) -> None:
@@ -645,14 +640,14 @@ class ArticleView(VerticalScroll, can_focus=True):
     def _source_line(self, article: Article, feed_title: str) -> Content:
         name = article.source or feed_title or "Source"
         parts: list[Content | str | tuple[str, str | Style]] = [
-            ("Source: ", "$text-muted"),
+            ("Source: ", MUTED),
             (name, "bold"),
         ]
         if article.link:
             parts.append(("  ", ""))
             link = Content(article.link)
             if is_openable(article.link):
-                link = link.stylize("underline").stylize(_click("follow_link", article.link))
+                link = link.stylize("underline").stylize(click("follow_link", article.link))
             parts.append(link)
         return Content.assemble(*parts)
 
@@ -663,7 +658,7 @@ class ArticleView(VerticalScroll, can_focus=True):
             info = [kind] + ([_size(enclosure.length)] if enclosure.length > 0 else [])
             url = Content(enclosure.url)
             if is_openable(enclosure.url):
-                url = url.stylize("underline").stylize(_click("open_enclosure", index))
+                url = url.stylize("underline").stylize(click("open_enclosure", index))
             lines.append(Content.assemble(("▶ ", "$accent"), (" · ".join(info), "bold"), "  ", url))
         return Content("\n").join(lines)
 
@@ -678,7 +673,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         when = other.published if other.published > EPOCH else other.first_seen
         number = Content.styled(str(n) if n <= 9 else "", "bold $accent")
         head = Content.assemble(
-            (short_time(when, now), "$text-muted"),  # fixed width: headlines line up
+            (short_time(when, now), MUTED),  # fixed width: headlines line up
             " ",
             (other.headline or "(no headline)", "bold"),
         )
@@ -687,13 +682,17 @@ class ArticleView(VerticalScroll, can_focus=True):
         teaser = " ".join(other.lead.split())
         if teaser or source:
             sep = " · " if source and teaser else ""
-            line = Content.assemble((source, "italic $text-muted"), (sep, "$text-muted"), teaser)
+            line = Content.assemble((source, f"italic {MUTED}"), (sep, MUTED), teaser)
             blocks.append((line, TEASER_LINES))
-        why: list[str] = []
-        if rel.shared_tags:
-            why.append("tags: " + ", ".join(rel.shared_tags))
-        if rel.shared_words:
-            why.append("words: " + ", ".join(rel.shared_words))
-        if why:
-            blocks.append((Content.styled("why: " + "; ".join(why), "$text-muted"), None))
+        if rel.reason:
+            blocks.append((_reason(rel), None))
         return RelatedEntry(number, blocks)
+
+
+def _reason(rel: Related) -> Content:
+    """The engine's one reason line; "same story" stands out from a shared topic."""
+    if rel.same_story:
+        label, sep, rest = rel.reason.partition(": ")
+        if sep:
+            return Content.assemble((label, "bold $accent"), (sep + rest, MUTED))
+    return Content.styled(rel.reason, MUTED)

@@ -43,6 +43,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("related_7", "7", "related(7)", "Open related story 7", "Move", palette=False),
     Command("related_8", "8", "related(8)", "Open related story 8", "Move", palette=False),
     Command("related_9", "9", "related(9)", "Open related story 9", "Move", palette=False),
+    Command("also_reported", "c", "also_reported", "Other feeds' reports of this story", "Move"),
     # Articles
     Command(
         "open_link",
@@ -60,6 +61,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("search", "slash", "search", "Search", "View", show=True),
     Command("unread_only", "U", "toggle_unread_only", "Show only unread headlines", "View"),
     Command("toggle_feeds", "f", "toggle_feeds", "Show feeds in the tag pane", "View"),
+    Command("fold_copies", "F", "toggle_fold", "Fold copies of an article into one row", "View"),
     Command("sort_tags", "S", "sort_tags", "Sort tags by name or unread count", "View"),
     Command("feed_health", "E", "feed_health", "Feed health: errors of each feed", "View"),
     # Feeds

@@ -2,11 +2,14 @@
 
 ListView and OptionList cost seconds to fill at a few thousand rows (FACTS.md); this widget keeps
 only a list of Article objects and renders the handful of visible rows on demand.
+
+Copies of one article (the same item in two feeds, `Library.copies`) can share one row: the
+newest copy, with "(+n)" for the others. Folding is worked out once per fill, never per paint.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -48,6 +51,49 @@ def fit_cells(text: str, width: int) -> str:
     return cut + " " * (width - cell_len(cut))
 
 
+def _published(article: Article) -> datetime:
+    return article.published
+
+
+def fold_copies(
+    articles: Sequence[Article], copies: Mapping[str, Sequence[str]]
+) -> tuple[list[Article], dict[str, list[Article]]]:
+    """One row per story: each group of copies in `articles` becomes its newest copy, at the
+    place of the group's first. Returns the rows and, per folded row's article id, all the
+    copies in it (newest first). `copies` maps an article id to the ids of its copies."""
+    # Copying is symmetric, so only articles that have copies can meet one in the list.
+    present = {a.id: a for a in articles if a.id in copies}
+    if len(present) < 2:
+        return list(articles), {}
+    taken: set[str] = set()
+    groups: dict[str, list[Article]] = {}
+    lead: dict[str, Article] = {}  # first member in list order -> the row's article
+    for article in present.values():
+        if article.id in taken:
+            continue
+        members = [article]
+        for other in copies[article.id]:
+            found = present.get(other)
+            if found is not None and other not in taken and found is not article:
+                members.append(found)
+        if len(members) < 2:
+            continue
+        taken.update(m.id for m in members)
+        members.sort(key=_published, reverse=True)  # stable: equal times keep list order
+        groups[members[0].id] = members
+        # Its copies all come later in the list (copying is symmetric), so this is the first.
+        lead[article.id] = members[0]
+    if not groups:
+        return list(articles), {}
+    rows: list[Article] = []
+    for article in articles:
+        if article.id not in taken:
+            rows.append(article)
+        elif (shown := lead.get(article.id)) is not None:
+            rows.append(shown)
+    return rows, groups
+
+
 def feed_column_width(width: int) -> int:
     """Cells for the feed title: fixed on normal panes, shrinking on very narrow ones."""
     if width >= MARK_WIDTH + TIME_WIDTH + FEED_WIDTH + 1 + 24:
@@ -75,6 +121,7 @@ class HeadlineList(ScrollView, can_focus=True):
         "headline-list--starred",
         "headline-list--time",
         "headline-list--feed",
+        "headline-list--copies",
     }
 
     # The cursor sets no text-style: bold is kept as the "unread" signal even on the cursor row.
@@ -107,6 +154,9 @@ class HeadlineList(ScrollView, can_focus=True):
             color: $text-muted;
         }
         & > .headline-list--feed {
+            color: $text-muted;
+        }
+        & > .headline-list--copies {
             color: $text-muted;
         }
     }
@@ -149,8 +199,10 @@ class HeadlineList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._now = now
         self._feed_title = feed_title
-        self._articles: list[Article] = []
-        self._rows: dict[str, int] = {}
+        self._articles: list[Article] = []  # every article, copies too, in list order
+        self._shown: list[Article] = []  # one per row: with copies folded, fewer
+        self._groups: dict[str, list[Article]] = {}  # a folded row's article id -> its copies
+        self._rows: dict[str, int] = {}  # article id (folded copies too) -> row
         self._cursor_row = 0
         self._paint_now: datetime | None = None
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
@@ -159,7 +211,18 @@ class HeadlineList(ScrollView, can_focus=True):
 
     @property
     def articles(self) -> Sequence[Article]:
+        """Every article in the list, folded copies too, in list order."""
         return self._articles
+
+    @property
+    def rows(self) -> Sequence[Article]:
+        """The article shown on each row (a folded row shows its newest copy)."""
+        return self._shown
+
+    @property
+    def folded(self) -> bool:
+        """Whether some row holds copies of one story."""
+        return bool(self._groups)
 
     @property
     def cursor_row(self) -> int:
@@ -172,35 +235,68 @@ class HeadlineList(ScrollView, can_focus=True):
         return None if article is None else article.id
 
     def article_at(self, row: int) -> Article | None:
-        if 0 <= row < len(self._articles):
-            return self._articles[row]
+        if 0 <= row < len(self._shown):
+            return self._shown[row]
         return None
 
     def row_of(self, article_id: str) -> int | None:
+        """The row showing the article (for a folded copy, the row of its story)."""
         return self._rows.get(article_id)
 
+    def copies_at(self, row: int) -> list[Article]:
+        """The articles of a row: its copies when folded (newest first), else just its own."""
+        article = self.article_at(row)
+        if article is None:
+            return []
+        return list(self._groups.get(article.id, (article,)))
+
     def next_unread(self, forward: bool = True) -> int | None:
-        """Row of the nearest unread article after (or before) the cursor; the cursor stays."""
-        articles = self._articles
+        """Row of the nearest unread row after (or before) the cursor; the cursor stays. A folded
+        row is unread while any of its copies is."""
+        count = len(self._shown)
         if forward:
-            rows = range(self._cursor_row + 1, len(articles))
+            rows = range(self._cursor_row + 1, count)
         else:
-            rows = range(min(self._cursor_row, len(articles)) - 1, -1, -1)
+            rows = range(min(self._cursor_row, count) - 1, -1, -1)
         for row in rows:
-            if not articles[row].read:
+            if self._row_marks(self._shown[row])[0]:
                 return row
         return None
 
+    def _row_marks(self, article: Article) -> tuple[bool, bool, int]:
+        """(unread, starred, other copies) of the row showing `article`."""
+        group = self._groups.get(article.id)
+        if group is None:
+            return not article.read, article.starred, 0
+        unread = any(not a.read for a in group)
+        return unread, any(a.starred for a in group), len(group) - 1
+
     # ------------------------------------------------------------------ changes
 
-    def set_articles(self, articles: Sequence[Article], *, keep_article: str | None = None) -> None:
-        """Replace the rows; the cursor stays on `keep_article`, at the same place on screen."""
+    def set_articles(
+        self,
+        articles: Sequence[Article],
+        *,
+        keep_article: str | None = None,
+        copies: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        """Replace the rows; the cursor stays on `keep_article`, at the same place on screen.
+
+        With `copies` (article id -> ids of its copies), the copies in the list share a row."""
         old_id = self.article_id
         old_screen_row = self._cursor_row - self.scroll_offset.y
         self._articles = list(articles)
-        self._rows = {article.id: row for row, article in enumerate(self._articles)}
+        if copies:
+            self._shown, self._groups = fold_copies(self._articles, copies)
+        else:
+            self._shown, self._groups = self._articles, {}
+        self._rows = {article.id: row for row, article in enumerate(self._shown)}
+        for article_id, group in self._groups.items():
+            row = self._rows[article_id]
+            for member in group:
+                self._rows[member.id] = row
         self._strips.clear()
-        count = len(self._articles)
+        count = len(self._shown)
         self.virtual_size = Size(0, count)
 
         kept = self._rows.get(keep_article) if keep_article is not None else None
@@ -214,14 +310,17 @@ class HeadlineList(ScrollView, can_focus=True):
                 self.scroll_to(y=max(0, min(self.scroll_offset.y, count - height)), animate=False)
             self._reveal_cursor()
         self.refresh()
-        if self.article_id != old_id:
+        # Folding the copies of the article under the cursor keeps the cursor on its story.
+        if self.article_id != old_id and (
+            old_id is None or self.row_of(old_id) != self._cursor_row
+        ):
             self._post_highlighted()
 
     def move_cursor(self, row: int, *, scroll: bool = True) -> None:
         """Put the cursor on `row` (clamped); posts Highlighted when the row changes."""
-        if not self._articles:
+        if not self._shown:
             return
-        row = max(0, min(row, len(self._articles) - 1))
+        row = max(0, min(row, len(self._shown) - 1))
         old = self._cursor_row
         if row != old:
             self._cursor_row = row
@@ -269,7 +368,7 @@ class HeadlineList(ScrollView, can_focus=True):
         self.move_cursor(0)
 
     def action_cursor_last(self) -> None:
-        self.move_cursor(len(self._articles) - 1)
+        self.move_cursor(len(self._shown) - 1)
 
     def action_select_cursor(self) -> None:
         article_id = self.article_id
@@ -279,7 +378,7 @@ class HeadlineList(ScrollView, can_focus=True):
     def _page(self, direction: int) -> None:
         # Page the view and the cursor together so the cursor keeps its place on screen.
         page = max(1, self.scrollable_content_region.height - 1)
-        if self._articles and self.scrollable_content_region.height > 0:
+        if self._shown and self.scrollable_content_region.height > 0:
             self.scroll_to(y=self.scroll_offset.y + direction * page, animate=False)
         self.move_cursor(self._cursor_row + direction * page)
 
@@ -291,7 +390,7 @@ class HeadlineList(ScrollView, can_focus=True):
         if offset is None:
             return
         row = self.scroll_offset.y + offset.y
-        if row < len(self._articles):
+        if row < len(self._shown):
             self.move_cursor(row)
             if event.chain == 2:
                 self.action_select_cursor()
@@ -331,17 +430,17 @@ class HeadlineList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
-        if row >= len(self._articles) or width <= 0:
+        if row >= len(self._shown) or width <= 0:
             return Strip.blank(width, self.get_visual_style().rich_style)
         return self._render_row(row, width)
 
     def _render_row(self, row: int, width: int) -> Strip:
-        article = self._articles[row]
+        article = self._shown[row]
         now = self._paint_now or self._now()
         when = short_time(article.published, now)
         cursor = row == self._cursor_row
-        unread = not article.read
-        key = (article.id, unread, article.starred, cursor, self.has_focus, width, when)
+        unread, starred, copies = self._row_marks(article)
+        key = (article.id, unread, starred, copies, cursor, self.has_focus, width, when)
         strip = self._strips.get(key)
         if strip is not None:
             return strip
@@ -352,7 +451,7 @@ class HeadlineList(ScrollView, can_focus=True):
         def style(*names: str) -> Style:
             return self.get_visual_style(*names, *extra, *tail).rich_style
 
-        if article.starred:
+        if starred:
             mark, mark_style = STARRED_MARK, style("headline-list--starred")
         elif unread:
             mark, mark_style = UNREAD_MARK, style("headline-list--mark")
@@ -371,7 +470,13 @@ class HeadlineList(ScrollView, can_focus=True):
             title = self._feed_title(article.feed_id)
             segments.append(Segment(fit_cells(title, feed_width), style("headline-list--feed")))
             segments.append(Segment(" ", base))
-        if headline_width > 0:
+        count = f" (+{copies})" if copies else ""
+        if count and headline_width > len(count):
+            # The count follows the headline and stays visible: the headline is cut instead.
+            headline = fit_cells(article.headline, headline_width - len(count)).rstrip()
+            segments.append(Segment(headline, base))
+            segments.append(Segment(count, style("headline-list--copies")))
+        elif headline_width > 0:
             segments.append(Segment(fit_cells(article.headline, headline_width), base))
         strip = Strip(segments).adjust_cell_length(width, base)
         self._strips[key] = strip

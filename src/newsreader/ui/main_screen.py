@@ -29,6 +29,7 @@ from newsreader.sanitize import is_openable
 from newsreader.store import Batch, CommitResult, Snapshot, StoreError
 from newsreader.ui.article_view import ArticleView
 from newsreader.ui.bindings import screen_bindings
+from newsreader.ui.copy_groups import CopyGroups
 from newsreader.ui.headline_list import HeadlineList
 from newsreader.ui.tag_pane import TagPane
 
@@ -45,6 +46,7 @@ class Shown:
     article: Article
     markdown: str
     related: list[tuple[Related, Article]]
+    coverage: list[Article]  # the same story in other feeds ("also reported by")
 
 
 READ_ONLY_NOTICE = "Read-only cache: reading only · read/star marks last until you quit"
@@ -70,6 +72,7 @@ class MainScreen(Screen[None]):
         self._quit_anyway = False
         self._retry_timer: Timer | None = None
         self._write_error: str | None = None
+        self.copy_groups = CopyGroups(lambda: self.library)
 
     # ------------------------------------------------------------------ layout
 
@@ -103,6 +106,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.unread_only = self.library.settings.ui.unread_only
+        self.copy_groups.enabled = self.library.settings.ui.fold_copies
         self._revision = self.library.revision
         self.query_one("#search").display = False
         self._fill_tags()
@@ -158,7 +162,9 @@ class MainScreen(Screen[None]):
         )
 
     def _fill_headlines(self, *, keep: str | None = None) -> None:
-        self.headlines.set_articles(self._view_articles(self.view), keep_article=keep)
+        self.headlines.set_articles(
+            self._view_articles(self.view), keep_article=keep, copies=self.copy_groups.copies()
+        )
         self._update_title()
 
     def _update_title(self) -> None:
@@ -184,7 +190,10 @@ class MainScreen(Screen[None]):
         it), so new articles never move what the user is looking at.
         """
         if rebuild or self.library.revision != self._revision:
+            if self.library.revision != self._revision:
+                self._build_indexes()  # a reload dropped them with the old articles
             self._revision = self.library.revision
+            self.copy_groups.changed()
             self._fill_headlines(keep=self.headlines.article_id)
         else:
             self.headlines.refresh_all()
@@ -226,8 +235,10 @@ class MainScreen(Screen[None]):
             for r in lib.related(article, 5)
             if r.article_id in lib.articles
         ]
+        coverage = lib.coverage(article)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._display, Shown(article, markdown, related), scroll_y)
+            shown = Shown(article, markdown, related, coverage)
+            self.app.call_from_thread(self._display, shown, scroll_y)
 
     def _display(self, shown: Shown, scroll_y: float) -> None:
         art = shown.article
@@ -237,6 +248,7 @@ class MainScreen(Screen[None]):
             body_markdown=shown.markdown,
             related=shown.related,
             related_feed_title=self.library.feed_title,
+            coverage=shown.coverage,
         )
         if scroll_y:
             self.article_view.restore_scroll(scroll_y)
@@ -244,8 +256,12 @@ class MainScreen(Screen[None]):
             self._read_timer.stop()
             self._read_timer = None
         delay = self.library.settings.ui.read_delay
-        if not art.read and delay >= 0:
-            self._read_timer = self.set_timer(delay, lambda: self._mark([art], read=True))
+        with_copies = self.copy_groups.with_copies  # read once, read in every feed
+        if delay >= 0 and any(not a.read for a in with_copies([art])):
+            # The copies are looked up when the time is up: the index may be built by then.
+            self._read_timer = self.set_timer(
+                delay, lambda: self._mark(with_copies([art]), read=True)
+            )
 
     @on(ArticleView.RelatedChosen)
     def _on_related(self, event: ArticleView.RelatedChosen) -> None:
@@ -322,7 +338,8 @@ class MainScreen(Screen[None]):
             ),
             1,
         )
-        panes[(index + delta) % len(panes)].focus()
+        # At once (`focus()` waits a turn): "hjjj" typed fast must move the headlines.
+        self.set_focus(panes[(index + delta) % len(panes)])
 
     def action_next_unread(self, forward: bool = True) -> None:
         row = self.headlines.next_unread(forward)
@@ -353,6 +370,10 @@ class MainScreen(Screen[None]):
     def action_related(self, number: int) -> None:
         self.article_view.choose_related(number)
 
+    def action_also_reported(self) -> None:
+        if not self.article_view.go_to_coverage():
+            self.notify("No other feed has reported this story", timeout=2)
+
     # ------------------------------------------------------------------ marks and writes
 
     def _current(self) -> Article | None:
@@ -374,10 +395,11 @@ class MainScreen(Screen[None]):
         if self._read_timer is not None:
             self._read_timer.stop()  # marking unread must stick
             self._read_timer = None
-        self._mark([art], read=not art.read)
+        copies = self.copy_groups.with_copies([art])
+        self._mark(copies, read=any(not a.read for a in copies))
 
     def action_mark_all_read(self) -> None:
-        unread = [a for a in self.headlines.articles if not a.read]
+        unread = [a for a in self.copy_groups.with_copies(self.headlines.articles) if not a.read]
         if not unread:
             self.notify("Nothing unread here", timeout=2)
             return
@@ -535,6 +557,21 @@ class MainScreen(Screen[None]):
         self.unread_only = not self.unread_only
         self._fill_headlines(keep=self.headlines.article_id)
 
+    def action_toggle_fold(self) -> None:
+        groups = self.copy_groups
+        groups.enabled = not groups.enabled
+        # Unfolding the row of the copy being read puts the cursor on that copy's own row.
+        reading = self.article_view.article_id
+        on_row = reading is not None and self.headlines.row_of(reading) == self.headlines.cursor_row
+        self._fill_headlines(keep=reading if on_row else self.headlines.article_id)
+        if not groups.enabled:
+            note = "Every copy on its own row"
+        elif groups.ready:
+            note = "Copies of an article folded into one row"
+        else:
+            note = "Copies will fold once the index is built"
+        self.notify(note, timeout=2)
+
     def action_toggle_feeds(self) -> None:
         self.tags.show_feeds = not self.tags.show_feeds
 
@@ -630,7 +667,18 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, group="indexes", exit_on_error=False)
     def _build_indexes(self) -> None:
+        revision, changes = self.library.revision, self.copy_groups.changes
         self.library.build_indexes()
+        copies = self.copy_groups.work_out() if self.copy_groups.enabled else None
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._indexes_built, revision, copies, changes)
+
+    def _indexes_built(
+        self, revision: int, copies: dict[str, list[str]] | None, changes: int
+    ) -> None:
+        self.copy_groups.index_built(revision, copies, changes)
+        if self.copy_groups.enabled and self.copy_groups.ready:
+            self._fill_headlines(keep=self.headlines.article_id)
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def _watch_disk(self) -> None:
@@ -651,5 +699,4 @@ class MainScreen(Screen[None]):
             for article_id, value in changes.items():
                 if article_id in articles:
                     setattr(articles[article_id], attr, value)
-        self._state_changed(rebuild=True)
-        self._build_indexes()
+        self._state_changed(rebuild=True)  # which builds the new indexes

@@ -1,0 +1,317 @@
+"""Pilot tests of the reader with stories in several feeds: reason lines, "also reported by"
+(opened with keys, Back returns), copies folded into one headline row, and their read state."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from newsreader.library import Library
+from newsreader.models import Article
+from newsreader.refresh import refresh
+from newsreader.ui.article_view import ArticleView, RelatedBox
+from newsreader.ui.copy_groups import CopyGroups
+from newsreader.ui.coverage import CoverageRow
+from newsreader.ui.headline_list import HeadlineList
+from newsreader.ui.main_screen import MainScreen
+from sample_feeds import item, rss
+from ui_fixtures import build_demo_cache, copy_cache, make_app, open_library
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("copies-demo") / "data"
+    build_demo_cache(target)
+    return target
+
+
+@pytest.fixture
+def data(demo_template, tmp_path) -> Path:
+    return copy_cache(demo_template, tmp_path / "data")
+
+
+async def settle(pilot, app) -> None:
+    """Let debounce timers, the index build and workers finish."""
+    for _ in range(3):
+        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def find(app, start: str, feed: str = "") -> Article:
+    lib = app.library
+    found = [
+        a
+        for a in lib.articles.values()
+        if a.headline.startswith(start) and feed in lib.feed_title(a.feed_id)
+    ]
+    assert found, start
+    return found[0]
+
+
+async def open_article(pilot, app, article: Article) -> MainScreen:
+    screen = app.screen
+    assert isinstance(screen, MainScreen)
+    headlines = screen.query_one(HeadlineList)
+    assert headlines.select_article(article.id)
+    await pilot.press("enter")
+    await settle(pilot, app)
+    assert screen.query_one(ArticleView).article_id in {
+        a.id for a in headlines.copies_at(headlines.cursor_row)
+    }
+    return screen
+
+
+def row_text(headlines: HeadlineList, article_id: str) -> str:
+    row = headlines.row_of(article_id)
+    assert row is not None
+    headlines.move_cursor(row)  # reveals it
+    return headlines.render_line(row - headlines.scroll_offset.y).text
+
+
+# ---------------------------------------------------------------------- reasons
+
+
+async def test_related_stories_give_one_reason_and_same_story_comes_first(data, tmp_path):
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        screen = await open_article(pilot, app, find(app, "Tessendorf leads"))
+        box = screen.query_one(RelatedBox)
+        reasons = [entry.blocks[-1][0].plain for entry in box.entries]
+        assert reasons and reasons[0].startswith("same story: ")
+        assert any("Tessendorf" in r for r in reasons)
+        # Same-story entries come before topic ones, never the other way round.
+        kinds = [r.split(":")[0] for r in reasons]
+        assert kinds == sorted(kinds, key=lambda k: k != "same story")
+        # Never the user's feed tags ("Demo", "English") nor the old lists.
+        assert not any("Demo" in r or "English" in r or "why:" in r for r in reasons)
+
+
+# ---------------------------------------------------------------------- also reported by
+
+
+async def test_also_reported_by_opens_another_feeds_report_and_back_returns(data, tmp_path):
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        start = find(app, "Tessendorf leads")
+        screen = await open_article(pilot, app, start)
+        view = screen.query_one(ArticleView)
+        row = view.query_one(CoverageRow)
+        titles = row.labels
+        assert set(titles) == {"Neustädter Anzeiger", "WRF24 – Nachrichten aus Weidenland"}
+        # `c` goes to the row, `c` again to the next feed; Enter opens that feed's report.
+        await pilot.press("c")
+        assert app.focused is row and row.cursor == 0
+        await pilot.press("c")
+        assert row.cursor == 1
+        wanted = row.article_ids[1]
+        await pilot.press("enter")
+        await settle(pilot, app)
+        opened = view.article_id
+        assert opened == wanted
+        assert app.library.feed_title(app.library.articles[opened].feed_id) == titles[1]
+        assert "Tessendorf" in app.library.articles[opened].headline
+        # Back returns to where the reader was.
+        await pilot.press("backspace")
+        await settle(pilot, app)
+        assert view.article_id == start.id
+        await pilot.press("alt+right")
+        await settle(pilot, app)
+        assert view.article_id == opened
+
+
+async def test_also_reported_by_puts_another_publishers_copy_first(data, tmp_path):
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        ledger = find(app, "Quellwerk confirms", "Circuit")
+        post = find(app, "Quellwerk confirms", "Mirbe")
+        screen = app.screen
+        view = screen.query_one(ArticleView)
+        view.post_message(ArticleView.RelatedChosen(view, ledger.id))  # as a related story
+        await settle(pilot, app)
+        assert view.article_id == ledger.id
+        assert view.coverage_ids[0] == post.id  # the copy, before other reports
+        await pilot.press("c", "enter")
+        await settle(pilot, app)
+        assert view.article_id == post.id
+        await pilot.press("backspace")
+        await settle(pilot, app)
+        assert view.article_id == ledger.id
+
+
+async def test_c_without_other_reports_says_so(data, tmp_path):
+    app = make_app(data, tmp_path)
+    notes: list[str] = []
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        app.screen.notify = lambda message, **kw: notes.append(message)  # type: ignore[method-assign]
+        await open_article(pilot, app, find(app, "Christmas market"))
+        await pilot.press("c")
+        assert notes[-1] == "No other feed has reported this story"
+
+
+# ---------------------------------------------------------------------- folded copies
+
+
+def test_copy_groups_wait_for_the_index_and_drop_a_stale_map():
+    a, b, c = (Article(id=x, feed_id=f"feed-{x}", guid=x, headline="Same") for x in "abc")
+    lib = SimpleNamespace(revision=1, articles={x.id: x for x in (a, b, c)})
+    asked: list[str] = []
+
+    def copies(article: Article) -> list[Article]:
+        asked.append(article.id)
+        return [b] if article is a else [a] if article is b else []
+
+    lib.copies = copies
+    groups = CopyGroups(lambda: lib)  # type: ignore[arg-type, return-value]
+    # Before the index is built nothing is asked (it would build the index on this thread).
+    assert groups.copies() == {} and asked == [] and not groups.ready
+    assert [x.id for x in groups.with_copies([a])] == ["a"]
+    groups.index_built(0)  # an older revision's index: not this one
+    assert not groups.ready
+    worked_out = groups.work_out()
+    changes = groups.changes
+    groups.changed()  # articles changed while the worker worked: its map is stale
+    groups.index_built(1, worked_out, changes)
+    asked.clear()
+    assert groups.copies() == {"a": ["b"], "b": ["a"]} and len(asked) == 3  # worked out again
+    assert groups.copies() is groups.copies() and len(asked) == 3  # once per change
+    assert {x.id for x in groups.with_copies([a, c])} == {"a", "b", "c"}
+    groups.enabled = False
+    assert groups.copies() == {} and [x.id for x in groups.with_copies([a])] == ["a"]
+    lib.revision = 2  # a reload drops the index
+    groups.enabled = True
+    assert not groups.ready and groups.copies() == {}
+
+
+async def test_demo_copies_fold_into_one_row_and_F_toggles(data, tmp_path):
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        headlines = app.screen.query_one(HeadlineList)
+        lib = app.library
+        ledger = find(app, "Quellwerk confirms", "Circuit")
+        post = find(app, "Quellwerk confirms", "Mirbe")
+        assert headlines.folded and len(headlines.rows) == len(lib.articles) - 1
+        assert len(headlines.articles) == len(lib.articles)  # every article is still listed
+        assert headlines.row_of(ledger.id) == headlines.row_of(post.id)
+        assert row_text(headlines, ledger.id).rstrip().endswith(" (+1)")
+        await pilot.press("F")
+        await settle(pilot, app)
+        assert not headlines.folded and len(headlines.rows) == len(lib.articles)
+        assert headlines.row_of(ledger.id) != headlines.row_of(post.id)
+        assert "(+1)" not in row_text(headlines, ledger.id)
+        await pilot.press("F")
+        await settle(pilot, app)
+        assert headlines.folded and len(headlines.rows) == len(lib.articles) - 1
+
+
+async def test_fold_copies_false_in_the_config_starts_unfolded(data, tmp_path):
+    app = make_app(data, tmp_path)
+    app.library.settings.ui.fold_copies = False
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        headlines = app.screen.query_one(HeadlineList)
+        assert not headlines.folded and len(headlines.rows) == len(app.library.articles)
+        await pilot.press("F")
+        await settle(pilot, app)
+        assert headlines.folded
+
+
+@pytest.fixture
+async def three_feeds(feed_server, tmp_path) -> Path:
+    """The same item in three feeds (two by link, one by headline), plus a story of its own."""
+    shared = item(1, "Harbour bridge closes for repairs until spring", hours=2)
+    own = item(2, "Local choir wins regional prize", hours=3)
+    retitled = item(3, "Harbour Bridge closes for repairs until spring!", hours=5)
+    feed_server.route("/a.xml", body=rss("Alpha Daily", [shared, own]))
+    newer = dict(shared, date=shared["date"] + timedelta(hours=1))
+    feed_server.route("/b.xml", body=rss("Beta Wire", [newer]))
+    feed_server.route("/c.xml", body=rss("Gamma Post", [retitled]))
+    data = tmp_path / "data"
+    with Library.open(data) as lib:
+        for path in ("/a.xml", "/b.xml", "/c.xml"):
+            lib.add_feed(feed_server.url(path))
+        await refresh(lib)
+    return data
+
+
+async def test_a_folded_row_is_read_once_and_marks_every_copy(three_feeds, tmp_path):
+    app = make_app(three_feeds, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        lib = app.library
+        headlines = app.screen.query_one(HeadlineList)
+        ids = [a.id for a in lib.articles.values() if "bridge" in a.headline.casefold()]
+
+        def copies() -> list[Article]:  # fresh: a reload replaces the Article objects
+            return [lib.articles[i] for i in ids]
+
+        assert len(ids) == 3 and len(lib.articles) == 4
+        assert len(headlines.rows) == 2
+        assert headlines.cursor_row == 0 and "(+2)" in headlines.render_line(0).text
+        assert not any(a.read for a in copies())
+        # The row shows the newest copy; reading it marks all three read.
+        newest = max(copies(), key=lambda a: a.published)
+        assert headlines.article_id == newest.id
+        lib.settings.ui.read_delay = 0.1
+        await pilot.press("j", "k")  # back onto the row: it opens again, and is read
+        await settle(pilot, app)
+        assert app.screen.query_one(ArticleView).article_id == newest.id
+        assert all(a.read for a in copies())
+        assert not headlines.render_line(0).text.startswith(" ● ")
+        # m marks them unread together, and read again.
+        await pilot.press("m")
+        await settle(pilot, app)
+        assert not any(a.read for a in copies())
+        assert headlines.render_line(0).text.startswith(" ● ")
+        # One copy unread is enough for the row to count as unread; m then reads them all.
+        await pilot.press("m")
+        await settle(pilot, app)
+        copies()[1].read = False
+        headlines.refresh_all()
+        await pilot.pause()
+        assert headlines.render_line(0).text.startswith(" ● ")
+        assert headlines.next_unread(forward=False) is None and headlines.next_unread() == 1
+        await pilot.press("m")
+        await settle(pilot, app)
+        assert all(a.read for a in copies())
+        # Mark all read and undo go to the copies as well.
+        await pilot.press("m")
+        await settle(pilot, app)
+        assert not any(a.read for a in lib.articles.values())
+        await pilot.press("A")
+        await settle(pilot, app)
+        assert all(a.read for a in lib.articles.values())
+        await pilot.press("u")
+        await settle(pilot, app)
+        assert not any(a.read for a in lib.articles.values())
+        await pilot.press("q")
+    with open_library(three_feeds) as lib:
+        assert not any(a.read for a in lib.articles.values())
+
+
+async def test_unfolded_each_copy_is_read_on_its_own(three_feeds, tmp_path):
+    app = make_app(three_feeds, tmp_path)
+    app.library.settings.ui.fold_copies = False
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        headlines = app.screen.query_one(HeadlineList)
+        assert len(headlines.rows) == 4
+        await pilot.press("enter", "m")
+        await settle(pilot, app)
+        read = [a for a in app.library.articles.values() if a.read]
+        assert [a.id for a in read] == [headlines.rows[0].id]
