@@ -132,6 +132,31 @@ async def test_also_reported_by_opens_another_feeds_report_and_back_returns(data
         assert view.article_id == opened
 
 
+async def test_back_wins_over_a_cursor_move_typed_just_before(data, tmp_path):
+    """`j` then Backspace faster than the show debounce: Back's article stays on screen.
+
+    (Seen in a loaded tmux run: the cursor's delayed open fired after Back and replaced the
+    article Back had restored, so Back seemed to do nothing.)"""
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        start = find(app, "Tessendorf leads")
+        screen = await open_article(pilot, app, start)
+        view = screen.query_one(ArticleView)
+        await pilot.press("c", "enter")
+        await settle(pilot, app)
+        other = view.article_id
+        assert other != start.id
+        headlines = screen.query_one(HeadlineList)
+        screen.set_focus(headlines)
+        await pilot.pause()
+        await pilot.press("j", "backspace")  # both within the debounce
+        await settle(pilot, app)
+        await pilot.pause(0.3)
+        await settle(pilot, app)
+        assert view.article_id == start.id
+
+
 async def test_also_reported_by_puts_another_publishers_copy_first(data, tmp_path):
     app = make_app(data, tmp_path)
     async with app.run_test(size=(160, 45)) as pilot:

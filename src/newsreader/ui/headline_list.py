@@ -279,10 +279,12 @@ class HeadlineList(ScrollView, can_focus=True):
         *,
         keep_article: str | None = None,
         copies: Mapping[str, Sequence[str]] | None = None,
+        quiet: bool = False,
     ) -> None:
         """Replace the rows; the cursor stays on `keep_article`, at the same place on screen.
 
-        With `copies` (article id -> ids of its copies), the copies in the list share a row."""
+        With `copies` (article id -> ids of its copies), the copies in the list share a row.
+        `quiet`: the caller is placing the cursor itself, so no Highlighted is posted."""
         old_id = self.article_id
         old_screen_row = self._cursor_row - self.scroll_offset.y
         self._articles = list(articles)
@@ -311,13 +313,16 @@ class HeadlineList(ScrollView, can_focus=True):
             self._reveal_cursor()
         self.refresh()
         # Folding the copies of the article under the cursor keeps the cursor on its story.
-        if self.article_id != old_id and (
+        if not quiet and self.article_id != old_id and (
             old_id is None or self.row_of(old_id) != self._cursor_row
         ):
             self._post_highlighted()
 
-    def move_cursor(self, row: int, *, scroll: bool = True) -> None:
-        """Put the cursor on `row` (clamped); posts Highlighted when the row changes."""
+    def move_cursor(self, row: int, *, scroll: bool = True, quiet: bool = False) -> None:
+        """Put the cursor on `row` (clamped); posts Highlighted when the row changes.
+
+        `quiet` moves it without a Highlighted: the screen follows an article it already opened
+        (history, related stories), and a late message must not open another one after it."""
         if not self._shown:
             return
         row = max(0, min(row, len(self._shown) - 1))
@@ -328,15 +333,15 @@ class HeadlineList(ScrollView, can_focus=True):
             self.refresh_line(row)
         if scroll:
             self._reveal_cursor()
-        if row != old:
+        if row != old and not quiet:
             self._post_highlighted()
 
-    def select_article(self, article_id: str) -> bool:
+    def select_article(self, article_id: str, *, quiet: bool = False) -> bool:
         """Move the cursor to the article; False when it is not in the list."""
         row = self._rows.get(article_id)
         if row is None:
             return False
-        self.move_cursor(row)
+        self.move_cursor(row, quiet=quiet)
         return True
 
     def refresh_article(self, article_id: str) -> None:

@@ -66,7 +66,6 @@ class MainScreen(Screen[None]):
         self._writing = False
         self._show_timer: Timer | None = None
         self._read_timer: Timer | None = None
-        self._restoring: Place | None = None
         self._refresh_worker: Worker[None] | None = None
         self._revision = -1
         self._quit_anyway = False
@@ -161,9 +160,12 @@ class MainScreen(Screen[None]):
             search=self.search_query,
         )
 
-    def _fill_headlines(self, *, keep: str | None = None) -> None:
+    def _fill_headlines(self, *, keep: str | None = None, quiet: bool = False) -> None:
         self.headlines.set_articles(
-            self._view_articles(self.view), keep_article=keep, copies=self.copy_groups.copies()
+            self._view_articles(self.view),
+            keep_article=keep,
+            copies=self.copy_groups.copies(),
+            quiet=quiet,
         )
         self._update_title()
 
@@ -203,10 +205,9 @@ class MainScreen(Screen[None]):
 
     @on(HeadlineList.Highlighted)
     def _on_highlighted(self, event: HeadlineList.Highlighted) -> None:
-        if self._restoring is not None or event.article_id is None:
-            return
-        if self._show_timer is not None:
-            self._show_timer.stop()
+        if event.article_id is None or event.row != self.headlines.cursor_row:
+            return  # a late message: the cursor has moved on since
+        self._cancel_pending_show()
         article_id = event.article_id
         self._show_timer = self.set_timer(SHOW_DEBOUNCE, lambda: self._open(article_id))
 
@@ -216,10 +217,17 @@ class MainScreen(Screen[None]):
             self._open(event.article_id)
         self.article_view.focus()
 
+    def _cancel_pending_show(self) -> None:
+        if self._show_timer is not None:
+            self._show_timer.stop()
+            self._show_timer = None
+
     def _open(self, article_id: str, *, scroll_y: float = 0.0, push: bool = True) -> None:
         article = self.library.articles.get(article_id)
         if article is None:
             return
+        # What the reader asked for last wins: a cursor move's delayed open must not follow.
+        self._cancel_pending_show()
         if push:
             if self.history.current is not None:
                 self.history.remember(scroll_y=self.article_view.scroll_y)
@@ -272,9 +280,7 @@ class MainScreen(Screen[None]):
             return
         self._open(article_id)
         # Follow it in the headline list when it is there; otherwise the list stays put.
-        self._restoring = self.history.current
-        self.headlines.select_article(article_id)
-        self.call_after_refresh(self._end_restore)
+        self.headlines.select_article(article_id, quiet=True)
 
     @on(ArticleView.TagChosen)
     def _on_tag(self, event: ArticleView.TagChosen) -> None:
@@ -309,21 +315,18 @@ class MainScreen(Screen[None]):
 
     def _restore(self, place: Place) -> None:
         """Put the screen back exactly: the view, the selected headline, the article, the scroll."""
-        self._restoring = place
+        self._cancel_pending_show()
         if place.view != self.view:
             self.view = place.view
             if place.view.startswith("search:"):
                 self.search_query = place.view[7:]
                 self._fill_tags()
             self.tags.select_view(place.view)
-            self._fill_headlines()
-        self.headlines.move_cursor(place.headline_row)
+            self._fill_headlines(quiet=True)
+        # Quiet: no Highlighted, so nothing opens another article after this one.
+        self.headlines.move_cursor(place.headline_row, quiet=True)
         if place.article_id is not None:
             self._open(place.article_id, scroll_y=place.scroll_y, push=False)
-        self.call_after_refresh(self._end_restore)
-
-    def _end_restore(self) -> None:
-        self._restoring = None
 
     # ------------------------------------------------------------------ moving
 
@@ -346,7 +349,7 @@ class MainScreen(Screen[None]):
         if row is None:
             self.notify("No more unread articles here", timeout=2)
             return
-        self.headlines.move_cursor(row)
+        self.headlines.move_cursor(row, quiet=True)
         article = self.headlines.article_at(row)
         if article is not None:
             self._open(article.id)
