@@ -313,8 +313,10 @@ class HeadlineList(ScrollView, can_focus=True):
             self._reveal_cursor()
         self.refresh()
         # Folding the copies of the article under the cursor keeps the cursor on its story.
-        if not quiet and self.article_id != old_id and (
-            old_id is None or self.row_of(old_id) != self._cursor_row
+        if (
+            not quiet
+            and self.article_id != old_id
+            and (old_id is None or self.row_of(old_id) != self._cursor_row)
         ):
             self._post_highlighted()
 
