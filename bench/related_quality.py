@@ -9,7 +9,9 @@ labelled article. For every labelled seed the top 5 related stories are judged:
 - precision@5: related stories that share the seed's story or topic (acceptance: >= 0.8);
 - same-feed filler: seeds whose top 5 holds an article of the same feed with no shared story
   or topic;
-- the reasons shown, and the latency of one query.
+- the reasons shown, and the latency of one query;
+- folding whole stories into one headline row: of the labelled pairs that share a row (copies
+  aside), how many are the same story, and how many the same story or topic.
 
 Usage: .venv/bin/python bench/related_quality.py [--realnews DIR] [--show N] [--json]
 """
@@ -123,6 +125,22 @@ def evaluate(lib: Library, labels: dict, show: int = 0) -> dict:
                 lines.append(f"    {mark} {o.headline[:60]}  ({reason})")
             examples.append("\n".join(lines))
     times.sort()
+
+    # Folding whole stories (F twice in the reader): the labelled pairs that share a row,
+    # copies aside, each pair of headlines once (DLF repeats an article in several feeds).
+    started = time.perf_counter()
+    groups = lib.story_groups()
+    fold_ms = 1000 * (time.perf_counter() - started)
+    fold_pairs: dict[tuple[str, str], tuple[bool, bool]] = {}
+    for aid, others in groups.items():
+        copies = set(lib.related_index.copies(aid))
+        for o in others:
+            if aid < o and aid in label_of and o in label_of and o not in copies:
+                key = tuple(sorted((lib.articles[aid].headline, lib.articles[o].headline)))
+                story = same_story(aid, o)
+                fold_pairs[key] = (story, story or same_topic(aid, o))  # type: ignore[index]
+    fold_story = sum(s for s, _ in fold_pairs.values())
+    fold_related = sum(t for _, t in fold_pairs.values())
     return {
         "articles": len(lib.articles),
         "labelled_seeds": seeds,
@@ -133,6 +151,11 @@ def evaluate(lib: Library, labels: dict, show: int = 0) -> dict:
         "same_feed_filler_share": round(filler_seeds / seeds, 3) if seeds else None,
         "query_ms_p50": round(1000 * statistics.median(times), 2),
         "query_ms_p95": round(1000 * times[int(0.95 * (len(times) - 1))], 2),
+        "fold_grouped_articles": len(groups),
+        "fold_ms": round(fold_ms, 1),
+        "fold_pairs_judged": len(fold_pairs),
+        "fold_same_story": round(fold_story / len(fold_pairs), 3) if fold_pairs else None,
+        "fold_story_or_topic": round(fold_related / len(fold_pairs), 3) if fold_pairs else None,
         "misses": misses,
         "examples": examples,
     }

@@ -395,3 +395,56 @@ def test_updates_from_another_thread_while_querying() -> None:
     finally:
         sys.setswitchinterval(interval)
     assert not errors, errors
+
+
+def test_story_groups_fold_other_feeds_reports_of_one_event_and_never_chain() -> None:
+    """`stories`: the reports of one event from other feeds share a group with the newest; a
+    story that shares one report's name is not pulled in; a feed's own follow-up is its own."""
+    geneva = "Umjerow und Witkoff verhandeln in Genf über den US-Friedensplan"
+    arts = [
+        art("t", "Umjerow trifft Witkoff in Genf: Gespräche über US-Plan", lead=geneva, days=0.1),
+        art(
+            "s",
+            "Genf: Umjerow und Witkoff beraten über US-Friedensplan",
+            lead=geneva,
+            feed="spiegel",
+            days=0.2,
+        ),
+        art(
+            "g",
+            "Umerov and Witkoff meet in Geneva",
+            lead="Umjerow Witkoff Genf US-Plan talks",
+            feed="guardian",
+            days=0.3,
+        ),
+        # Another event with one of the names, a day later, in another feed: one shared name
+        # is no story.
+        art(
+            "other",
+            "Witkoff reist nach Moskau zu Putin",
+            lead="Der Gesandte Witkoff fliegt nach Moskau, wo ihn Putin empfangen will.",
+            feed="spiegel",
+            days=1.0,
+        ),
+        # The same feed's follow-up of the Geneva talks: not another feed's report.
+        art(
+            "t2", "Nach Genf: Umjerow und Witkoff wollen weiter verhandeln", lead=geneva, days=0.05
+        ),
+    ]
+    articles = {a.id: a for a in arts}
+    for a in background(300, war=False):
+        articles[a.id] = a
+    index = build(articles)
+    order = ["t2", "t", "s", "g", "other"] + [a for a in articles if a.startswith("bg")]
+    groups = index.stories(order)
+    assert "other" not in groups["t2"] and "other" not in groups
+    assert set(groups["t2"]) == {"s", "g"}
+    # Symmetric cliques: every member lists every other member.
+    for aid, mates in groups.items():
+        assert aid not in mates
+        for mate in mates:
+            assert set(groups[mate]) | {mate} == set(mates) | {aid}
+    assert "s" in groups["t2"] and "t" not in groups.get("t2", [])  # t is t2's own feed
+    # Only the ids asked about are grouped.
+    assert index.stories(["t", "other"]) == {}
+    assert set(index.same_story("t")) >= {"s"}

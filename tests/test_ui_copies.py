@@ -13,7 +13,7 @@ from newsreader.library import Library
 from newsreader.models import Article
 from newsreader.refresh import refresh
 from newsreader.ui.article_view import ArticleView, RelatedBox
-from newsreader.ui.copy_groups import CopyGroups
+from newsreader.ui.copy_groups import CopyGroups, Fold
 from newsreader.ui.coverage import CoverageRow
 from newsreader.ui.headline_list import HeadlineList
 from newsreader.ui.main_screen import MainScreen
@@ -215,10 +215,21 @@ def test_copy_groups_wait_for_the_index_and_drop_a_stale_map():
     assert groups.copies() == {"a": ["b"], "b": ["a"]} and len(asked) == 3  # worked out again
     assert groups.copies() is groups.copies() and len(asked) == 3  # once per change
     assert {x.id for x in groups.with_copies([a, c])} == {"a", "b", "c"}
-    groups.enabled = False
+    groups.set_mode(Fold.NONE)
     assert groups.copies() == {} and [x.id for x in groups.with_copies([a])] == ["a"]
+    # Story groups come only from a worker: none until one is adopted, stale ones dropped.
+    lib.story_groups = lambda: {"a": ["c"], "c": ["a"]}
+    groups.set_mode(Fold.STORIES)
+    assert groups.needs_worker and groups.copies() == {}
+    changes = groups.changes
+    worked_out = groups.work_out()
+    assert not groups.adopt(Fold.COPIES, worked_out, changes)  # the mode moved on
+    assert groups.adopt(Fold.STORIES, worked_out, changes) and not groups.needs_worker
+    assert {x.id for x in groups.with_copies([a])} == {"a", "c"}
+    groups.changed()  # the old groups stand until the worker has new ones
+    assert groups.needs_worker and groups.copies() == {"a": ["c"], "c": ["a"]}
+    groups.set_mode(Fold.COPIES)
     lib.revision = 2  # a reload drops the index
-    groups.enabled = True
     assert not groups.ready and groups.copies() == {}
 
 
@@ -234,6 +245,18 @@ async def test_demo_copies_fold_into_one_row_and_F_toggles(data, tmp_path):
         assert len(headlines.articles) == len(lib.articles)  # every article is still listed
         assert headlines.row_of(ledger.id) == headlines.row_of(post.id)
         assert row_text(headlines, ledger.id).rstrip().endswith(" (+1)")
+        # F: whole stories fold too. The rail deal, told by Neustädter Anzeiger and WRF24 in
+        # their own words, shares one row; the demo's copies stay folded.
+        anzeiger = find(app, "Einigung im Tarifstreit", "Anzeiger")
+        wrf24 = find(app, "Tarifeinigung bei Weidenland", "WRF24")
+        assert headlines.row_of(anzeiger.id) != headlines.row_of(wrf24.id)
+        await pilot.press("F")
+        await settle(pilot, app)
+        assert headlines.row_of(anzeiger.id) == headlines.row_of(wrf24.id)
+        assert headlines.row_of(ledger.id) == headlines.row_of(post.id)
+        assert len(headlines.rows) < len(lib.articles) - 1
+        assert len(headlines.articles) == len(lib.articles)
+        # F again: every article on its own row.
         await pilot.press("F")
         await settle(pilot, app)
         assert not headlines.folded and len(headlines.rows) == len(lib.articles)
@@ -242,6 +265,25 @@ async def test_demo_copies_fold_into_one_row_and_F_toggles(data, tmp_path):
         await pilot.press("F")
         await settle(pilot, app)
         assert headlines.folded and len(headlines.rows) == len(lib.articles) - 1
+
+
+async def test_fold_stories_in_the_config_starts_with_stories_folded(data, tmp_path):
+    app = make_app(data, tmp_path)
+    app.library.settings.ui.fold_stories = True
+    app.library.settings.ui.read_delay = -1  # read by `m` only
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        headlines = app.screen.query_one(HeadlineList)
+        anzeiger = find(app, "Einigung im Tarifstreit", "Anzeiger")
+        wrf24 = find(app, "Tarifeinigung bei Weidenland", "WRF24")
+        assert headlines.row_of(anzeiger.id) == headlines.row_of(wrf24.id)
+        # The folded story is one item: reading it marks every report in it.
+        headlines.select_article(anzeiger.id)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("m")
+        await settle(pilot, app)
+        assert app.library.articles[anzeiger.id].read and app.library.articles[wrf24.id].read
 
 
 async def test_fold_copies_false_in_the_config_starts_unfolded(data, tmp_path):

@@ -31,6 +31,7 @@ class UiSettings:
     read_delay: float = 1.5  # seconds an article is shown before it counts as read; < 0: never
     unread_only: bool = False  # the headline list starts with only unread articles
     fold_copies: bool = True  # copies of one article (same link or headline) share one row
+    fold_stories: bool = False  # ... and so do other feeds' reports of the same story
 
 
 @dataclass(slots=True)

@@ -239,6 +239,12 @@ class Library:
             self.articles[i] for i in self.related_index.copies(article.id) if i in self.articles
         ]
 
+    def story_groups(self) -> dict[str, list[str]]:
+        """Every article's same-story group (copies, and other feeds' reports of the event),
+        newest first decides which article heads a group: id -> the other members' ids."""
+        ordered = sorted(list(self.articles.values()), key=newest_first_key)
+        return self.related_index.stories(a.id for a in ordered)
+
     def index_bodies(self, feed_ids: Iterable[str] | None = None) -> int:
         """Feed body text into the search index (the caller runs this in the background)."""
         count = 0

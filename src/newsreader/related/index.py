@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from newsreader import text_terms
 from newsreader.models import Article
 from newsreader.related.features import Doc, bm25_tf, features, name_terms
+from newsreader.related.reasons import explain
 
 HALF_LIFE_DAYS = 4.0
 TIME_FLOOR = 0.4  # the time factor of a very old story: relevance still counts most
@@ -45,9 +46,9 @@ MIN_RELEVANCE_FAR = 0.6
 STORY_RELEVANCE = 0.35  # this much text relevance, close in time, with a shared name: one story
 STORY_NAMES = 4.0  # ... sharing names of this much IDF together (about two rare ones)
 STORY_WINDOW = 3 * 86_400.0
+STORY_NAME_POSTINGS = 2_000  # a name on more articles than this finds no story by itself
 COPY_WINDOW = 2 * 86_400.0  # same normalised headline within this many seconds: a copy
 VISIT_BUDGET = 12_000  # postings walked per query before common features are only re-scored
-REASON_ITEMS = 3
 _DAY = 86_400.0
 
 
@@ -228,6 +229,86 @@ class RelatedIndex:
                     out.append(rel.article_id)
             return out[:k]
 
+    def stories(self, article_ids: Iterable[str]) -> dict[str, list[str]]:
+        """Same-story groups among `article_ids` (taken in the given order, newest first in the
+        headline list): each maps to the other members of its group, for folding a story's
+        reports into one row. A group is an article and what is the same article or the same
+        story as it (star-shaped, so two stories never chain into one through a shared report).
+        About 0.1 ms per article (bench/related_bench.py): a worker's job at 100,000."""
+        with self._lock:
+            wanted = [a for a in article_ids if a in self._docs]
+            within = set(wanted)
+            taken: set[str] = set()
+            groups: dict[str, list[str]] = {}
+            for aid in wanted:
+                if aid in taken:
+                    continue
+                members = [aid]
+                for other in self.copies(aid) + self.same_story(aid):
+                    if other in within and other not in taken and other not in members:
+                        members.append(other)
+                if len(members) < 2:
+                    continue
+                taken.update(members)
+                for member in members:
+                    groups[member] = [m for m in members if m != member]
+            return groups
+
+    def same_story(self, article_id: str) -> list[str]:
+        """Other feeds' reports of the event this article reports, by the related query's story
+        rule (close in time, the same text, two rare names or a name pair) applied to every
+        article that shares a rare name with it, not just a shortlist: fast enough to run over
+        the whole cache, and conservative (names too common to look up are no evidence)."""
+        with self._lock:
+            seed = self._docs.get(article_id)
+            if seed is None or seed.ts is None or not seed.names:
+                return []
+            n = len(self._docs)
+            term_features, self_score = self._term_features(seed, 1, n)
+            if self_score <= 0:
+                return []
+            docs, seed_ts, seed_feed = self._docs, seed.ts, seed.feed_id
+            found: dict[str, tuple[float, int, bool]] = {}
+            for term, _weight, post in term_features:
+                if term not in seed.names or len(post) > STORY_NAME_POSTINGS:
+                    continue
+                idf = math.log(1 + (n - len(post) + 0.5) / (len(post) + 0.5))
+                pair = " " in term
+                for other in post:
+                    d = docs[other]
+                    if d.feed_id == seed_feed or d.ts is None or abs(d.ts - seed_ts) > STORY_WINDOW:
+                        continue
+                    names, count, has_pair = found.get(other, (0.0, 0, False))
+                    found[other] = (names + idf, count + 1, has_pair or pair)
+            scale = 1.0 / (self_score * TEXT_SATURATION)
+            out = []
+            for other, (names, count, has_pair) in found.items():
+                if names < STORY_NAMES or not (count >= 2 or has_pair):
+                    continue
+                text = sum(w * post[other] for _t, w, post in term_features if other in post)
+                if min(text * scale, 1.0) >= STORY_RELEVANCE:
+                    out.append(other)
+            return sorted(out)
+
+    def _term_features(
+        self, seed: Doc, own: int, n: int
+    ) -> tuple[list[tuple[str, float, dict[str, float]]], float]:
+        """The seed's indexed terms with their query weights (BM25 IDF x the seed's count), and
+        the seed's score against itself, which normalises a candidate's text similarity. A term
+        only the seed has is left out (`own` is 1 when the seed is itself indexed)."""
+        features: list[tuple[str, float, dict[str, float]]] = []
+        self_score = 0.0
+        seed_length = sum(seed.weights)
+        for term, qtf in zip(seed.terms, seed.weights, strict=True):
+            post = self._terms.get(term)
+            df = len(post) if post else 0
+            if post is None or df - own <= 0:
+                continue
+            weight = qtf * math.log(1 + (n - df + 0.5) / (df + 0.5))
+            features.append((term, weight, post))
+            self_score += weight * bm25_tf(qtf, seed_length)
+        return features, self_score
+
     def related(self, article_id: str, k: int = 5) -> list[Related]:
         """Up to k other stories, the same story's coverage first, each with its reason."""
         with self._lock:
@@ -261,17 +342,7 @@ class RelatedIndex:
             if weight >= MIN_TAG_IDF:
                 tag_features.append((tag, weight, tags, in_feeds))
                 tag_total += weight
-        term_features: list[tuple[str, float, dict[str, float]]] = []
-        self_score = 0.0
-        seed_length = sum(seed.weights)
-        for term, qtf in zip(seed.terms, seed.weights, strict=True):
-            post = self._terms.get(term)
-            df = len(post) if post else 0
-            if post is None or df - own <= 0:
-                continue
-            weight = qtf * math.log(1 + (n - df + 0.5) / (df + 0.5))
-            term_features.append((term, weight, post))
-            self_score += weight * bm25_tf(qtf, seed_length)
+        term_features, self_score = self._term_features(seed, own, n)
         if tag_total <= 0 and self_score <= 0:
             return []
 
@@ -371,9 +442,9 @@ class RelatedIndex:
 
         # The seed's names found in a candidate, by their rarity: the evidence of one story.
         name_idf = {
-            term: math.log(1 + (n - len(post) + 0.5) / (len(post) + 0.5))
+            term: math.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
             for term in seed.names
-            if (post := self._terms.get(term)) is not None
+            if (posting := self._terms.get(term)) is not None
         }
         term_idf = {
             term: math.log(1 + (n - len(post) + 0.5) / (len(post) + 0.5))
@@ -455,74 +526,34 @@ class RelatedIndex:
             for field in (article.lead, article.kicker, article.headline):
                 word_spelled.update(name_terms(field)[2])
         spelled = (tag_spelled, word_spelled)
-        return [
-            self._explain(seed, other, score, story, rel, tag_weights, term_weights, spelled)
-            for story, score, other, rel in chosen
-        ]
+        out = []
+        terms = self._terms
+        for story, score, other, rel in chosen:
 
-    def _explain(
-        self,
-        seed: Doc,
-        other: str,
-        score: float,
-        story: bool,
-        rel: float,
-        tag_weights: dict[str, float],
-        term_weights: dict[str, float],
-        spelled: tuple[dict[str, str], dict[str, str]],
-    ) -> Related:
-        d = self._docs[other]
-        shared_tags = [t for t in seed.tags if t in tag_weights and t in d.tags]
-        shared_tags.sort(key=lambda t: -tag_weights[t])
-        shared_terms = [t for t in term_weights if other in self._terms.get(t, ())]
-        shared_terms.sort(key=lambda t: (t not in seed.names, -term_weights[t]))
-        # Short bare numbers ("000" of "31,000") say nothing a person can read.
-        shared_terms = [t for t in shared_terms if not (t.isdigit() and len(t) < 4)]
-        words = _distinct([spelled[1].get(t, t) for t in shared_terms])
-        tags = [spelled[0].get(t, t) for t in shared_tags]
-        # Words that merely repeat a shared tag ("Ukraine") would say the same thing twice.
-        tag_words = {w.casefold() for t in tags for w in t.split()}
-        other_words = [w for w in words if not set(w.casefold().split()) <= tag_words]
-        if story:
-            reason = "same story: " + ", ".join(words[:REASON_ITEMS] or tags[:REASON_ITEMS])
-        else:
-            items = (tags + other_words)[:REASON_ITEMS]
-            reason = "topic: " + ", ".join(items) if items else ""
-        words = other_words
-        return Related(
-            article_id=other,
-            score=round(score, 4),
-            shared_tags=tags,
-            shared_words=words[:5],
-            same_story=story,
-            reason=reason,
-            relevance=round(rel, 4),
-        )
+            def has_term(term: str, other: str = other) -> bool:
+                return other in terms.get(term, ())
 
-
-def _distinct(items: list[str]) -> list[str]:
-    """Spellings without repeats, overlapping name pairs joined ("Red Dead" + "Dead Redemption"
-    -> "Red Dead Redemption"), and no single word already inside a shown name."""
-    out: list[str] = []
-    for item in items:
-        if " " in item:
-            first, _, last = item.partition(" ")
-            joined = next((o for o in out if o.casefold().endswith(" " + first.casefold())), None)
-            if joined is not None:
-                out[out.index(joined)] = f"{joined} {last}"
-                continue
-            joined = next((o for o in out if o.casefold().startswith(last.casefold() + " ")), None)
-            if joined is not None:
-                out[out.index(joined)] = f"{first} {joined}"
-                continue
-        low = item.casefold()
-        if any(low == o.casefold() or low in o.casefold().split() for o in out):
-            continue
-        out = [o for o in out if o.casefold() not in low.split()]
-        out.append(item)
-    # A single word inside a name joined later ("Haas" in "Yusuf Demirel Haas") goes too.
-    inside = {w for o in out if " " in o for w in o.casefold().split()}
-    return [o for o in out if " " in o or o.casefold() not in inside]
+            reason = explain(
+                seed,
+                docs[other],
+                has_term,
+                story=story,
+                tag_weights=tag_weights,
+                term_weights=term_weights,
+                spelled=spelled,
+            )
+            out.append(
+                Related(
+                    article_id=other,
+                    score=round(score, 4),
+                    shared_tags=reason.tags,
+                    shared_words=reason.words,
+                    same_story=story,
+                    reason=reason.line,
+                    relevance=round(rel, 4),
+                )
+            )
+        return out
 
 
 def _copy_keys(doc: Doc) -> tuple[str, ...]:

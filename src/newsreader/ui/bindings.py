@@ -61,7 +61,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("search", "slash", "search", "Search", "View", show=True),
     Command("unread_only", "U", "toggle_unread_only", "Show only unread headlines", "View"),
     Command("toggle_feeds", "f", "toggle_feeds", "Show feeds in the tag pane", "View"),
-    Command("fold_copies", "F", "toggle_fold", "Fold copies of an article into one row", "View"),
+    Command("fold_copies", "F", "toggle_fold", "Fold copies, then stories, into one row", "View"),
     Command("sort_tags", "S", "sort_tags", "Sort tags by name or unread count", "View"),
     Command("feed_health", "E", "feed_health", "Feed health: errors of each feed", "View"),
     # Feeds

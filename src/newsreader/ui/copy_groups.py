@@ -1,62 +1,117 @@
-"""CopyGroups: which articles are copies of one another, for the main screen's headline folding.
+"""CopyGroups: which articles share a headline row, for the main screen's folding.
 
-`Library.copies` (the same link, or the same headline within two days, in any feed) is a few
-dict lookups per article, but it needs the related index: asked before the index is built, it
-would build it on the screen's thread (about a second at 25,000 articles). So folding starts
-once the screen's index worker reports the index built, and the copy map is worked out once per
-change of the articles (the first time by that worker), not per list fill.
+Three modes, cycled with `F`: each *copy* of an article on its own row or not (the default folds
+exact and near-identical copies: the same link, or the same headline within two days, in any
+feed), and *stories*, where other feeds' reports of the same event fold into the row as well.
+
+`Library.copies` is a few dict lookups per article, but it needs the related index: asked before
+the index is built, it would build it on the screen's thread (about a second at 25,000
+articles). So folding starts once the screen's index worker reports the index built, and the map
+is worked out once per change of the articles (the first time by that worker), not per list
+fill. Story groups cost more (~1 s at 25,000 articles): they are always worked out in a worker
+(`needs_worker`), and until it reports, the previous map (or none) stands.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from enum import StrEnum
 
 from newsreader.library import Library
 from newsreader.models import Article
 
 
-class CopyGroups:
-    """The copies of every article while folding is on; read and unread go to all copies."""
+class Fold(StrEnum):
+    """What shares a headline row; the value is the word the config file uses."""
 
-    def __init__(self, library: Callable[[], Library], *, enabled: bool = True) -> None:
+    NONE = "none"
+    COPIES = "copies"
+    STORIES = "stories"
+
+    def next(self) -> Fold:
+        order = [Fold.COPIES, Fold.STORIES, Fold.NONE]
+        return order[(order.index(self) + 1) % len(order)]
+
+
+class CopyGroups:
+    """The articles each article shares a row with in the current mode; read and unread go to
+    the whole row."""
+
+    def __init__(self, library: Callable[[], Library], *, mode: Fold = Fold.COPIES) -> None:
         self._library = library
-        self.enabled = enabled
+        self.mode = mode
         self._built = -1  # the Library.revision whose related index is built
         self._copies: dict[str, list[str]] | None = None
+        self._worked_for: tuple[Fold, int] | None = None  # (mode, changes) of `_copies`
         self.changes = 0  # bumped by `changed`: a map worked out before it is stale
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode is not Fold.NONE
 
     @property
     def ready(self) -> bool:
         """The related index of the articles in memory is built (a reload drops it)."""
         return self._built == self._library().revision
 
+    @property
+    def needs_worker(self) -> bool:
+        """Story groups are wanted and the map in hand is not for the articles now."""
+        return (
+            self.mode is Fold.STORIES
+            and self.ready
+            and self._worked_for != (self.mode, self.changes)
+        )
+
     def index_built(
         self, revision: int, copies: dict[str, list[str]] | None = None, changes: int = -1
     ) -> None:
-        """The index worker built the index of `revision`, and maybe worked out `copies` when
-        `changes` was the count of changes."""
+        """The index worker built the index of `revision`, and maybe worked out `copies` (in
+        the copies mode) when `changes` was the count of changes."""
         if revision == self._library().revision:
             self._built = revision
-            self._copies = copies if changes == self.changes else None
+            if copies is not None:
+                self.adopt(Fold.COPIES, copies, changes)
+
+    def adopt(self, mode: Fold, groups: dict[str, list[str]], changes: int) -> bool:
+        """A worker's map for `mode` at `changes`; False (and ignored) when either moved on."""
+        if mode is not self.mode or changes != self.changes:
+            return False
+        self._copies = groups
+        self._worked_for = (mode, changes)
+        return True
 
     def changed(self) -> None:
-        """Articles came, went or changed: work the copies out again when next asked."""
+        """Articles came, went or changed: work the groups out again when next asked."""
         self.changes += 1
-        self._copies = None
+        if self.mode is not Fold.STORIES:
+            self._copies = None  # story groups stay until the worker has new ones
+
+    def set_mode(self, mode: Fold) -> None:
+        if mode is not self.mode:
+            self.mode = mode
+            self._copies = None
+            self._worked_for = None
 
     def copies(self) -> dict[str, list[str]]:
-        """Article id -> the ids of its copies, for every article that has any; empty while
-        folding is off or the index is not built yet."""
+        """Article id -> the ids it shares a row with, for every article that has any; empty
+        while folding is off or the index is not built yet."""
         if not self.enabled or not self.ready:
             return {}
-        if self._copies is None:
-            self._copies = self.work_out()
-        return self._copies
+        if self._copies is None and self.mode is Fold.COPIES:
+            self._copies = self.work_out(Fold.COPIES)
+            self._worked_for = (Fold.COPIES, self.changes)
+        return self._copies or {}
 
-    def work_out(self) -> dict[str, list[str]]:
-        """Every article's copies, from the built index (~50 ms at 25,000 articles: the index
-        worker does it once the index is built; after a change, the next list fill)."""
+    def work_out(self, mode: Fold | None = None) -> dict[str, list[str]]:
+        """Every article's row mates in `mode` (the current one by default), from the built
+        index: copies take ~50 ms at 25,000 articles, story groups ~1 s (a worker's job)."""
         lib = self._library()
+        mode = self.mode if mode is None else mode
+        if mode is Fold.STORIES:
+            return lib.story_groups()
+        if mode is Fold.NONE:
+            return {}
         return {
             article.id: [c.id for c in found]
             for article in list(lib.articles.values())
@@ -64,7 +119,7 @@ class CopyGroups:
         }
 
     def with_copies(self, articles: Iterable[Article]) -> list[Article]:
-        """The articles and, while folding, every copy of them (in any feed), each once."""
+        """The articles and, while folding, every article sharing their rows, each once."""
         chosen = {a.id: a for a in articles}
         copies = self.copies()
         if not copies:

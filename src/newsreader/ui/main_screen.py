@@ -29,7 +29,7 @@ from newsreader.sanitize import is_openable
 from newsreader.store import Batch, CommitResult, Snapshot, StoreError
 from newsreader.ui.article_view import ArticleView
 from newsreader.ui.bindings import screen_bindings
-from newsreader.ui.copy_groups import CopyGroups
+from newsreader.ui.copy_groups import CopyGroups, Fold
 from newsreader.ui.headline_list import HeadlineList
 from newsreader.ui.tag_pane import TagPane
 
@@ -105,7 +105,10 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.unread_only = self.library.settings.ui.unread_only
-        self.copy_groups.enabled = self.library.settings.ui.fold_copies
+        ui = self.library.settings.ui
+        self.copy_groups.set_mode(
+            Fold.NONE if not ui.fold_copies else Fold.STORIES if ui.fold_stories else Fold.COPIES
+        )
         self._revision = self.library.revision
         self.query_one("#search").display = False
         self._fill_tags()
@@ -167,6 +170,8 @@ class MainScreen(Screen[None]):
             copies=self.copy_groups.copies(),
             quiet=quiet,
         )
+        if self.copy_groups.needs_worker:
+            self._work_out_groups()
         self._update_title()
 
     def _update_title(self) -> None:
@@ -562,17 +567,19 @@ class MainScreen(Screen[None]):
 
     def action_toggle_fold(self) -> None:
         groups = self.copy_groups
-        groups.enabled = not groups.enabled
+        groups.set_mode(groups.mode.next())
         # Unfolding the row of the copy being read puts the cursor on that copy's own row.
         reading = self.article_view.article_id
         on_row = reading is not None and self.headlines.row_of(reading) == self.headlines.cursor_row
         self._fill_headlines(keep=reading if on_row else self.headlines.article_id)
         if not groups.enabled:
-            note = "Every copy on its own row"
-        elif groups.ready:
-            note = "Copies of an article folded into one row"
+            note = "Every article on its own row"
+        elif not groups.ready:
+            note = "Rows will fold once the index is built"
+        elif groups.mode is Fold.STORIES:
+            note = "Each story's reports from every feed folded into one row"
         else:
-            note = "Copies will fold once the index is built"
+            note = "Copies of an article folded into one row"
         self.notify(note, timeout=2)
 
     def action_toggle_feeds(self) -> None:
@@ -672,7 +679,8 @@ class MainScreen(Screen[None]):
     def _build_indexes(self) -> None:
         revision, changes = self.library.revision, self.copy_groups.changes
         self.library.build_indexes()
-        copies = self.copy_groups.work_out() if self.copy_groups.enabled else None
+        mode = self.copy_groups.mode
+        copies = self.copy_groups.work_out(Fold.COPIES) if mode is Fold.COPIES else None
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._indexes_built, revision, copies, changes)
 
@@ -681,6 +689,19 @@ class MainScreen(Screen[None]):
     ) -> None:
         self.copy_groups.index_built(revision, copies, changes)
         if self.copy_groups.enabled and self.copy_groups.ready:
+            self._fill_headlines(keep=self.headlines.article_id)
+
+    @work(thread=True, exclusive=True, group="groups", exit_on_error=False)
+    def _work_out_groups(self) -> None:
+        """Story groups for the folded headline list (about a second at 25,000 articles)."""
+        groups = self.copy_groups
+        mode, changes = groups.mode, groups.changes
+        worked = groups.work_out(mode)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._groups_worked_out, mode, worked, changes)
+
+    def _groups_worked_out(self, mode: Fold, worked: dict[str, list[str]], changes: int) -> None:
+        if self.copy_groups.adopt(mode, worked, changes):
             self._fill_headlines(keep=self.headlines.article_id)
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
