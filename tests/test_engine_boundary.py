@@ -87,3 +87,63 @@ def test_importing_the_store_loads_no_ui():
     loaded = loaded_by_importing(store_modules)
     ui = ("textual", "rich", *(f"newsreader.{p}" for p in UI_PREFIXES))
     assert [m for m in loaded if in_packages(m, ui)] == []
+
+
+# The UI talks to the engine through the service object (Library), the marks queue and plain
+# values; never to the store, the indexes or the fetch/parse machinery behind them.
+UI_MAY_IMPORT = (
+    "newsreader.ui",
+    "newsreader.library",  # the service object, and the errors and snapshots it hands out
+    "newsreader.marks",
+    "newsreader.refresh",  # the service call `refresh` and its progress value
+    "newsreader.models",
+    "newsreader.history",
+    "newsreader.related",  # the Related value shown under an article
+    "newsreader.timefmt",
+    "newsreader.sanitize",
+    "newsreader.opml",  # importing a file on the welcome screen
+    "newsreader.demo",
+    "newsreader.app",
+)
+
+
+def ui_sources() -> list[Path]:
+    return sorted((PACKAGE / "ui").rglob("*.py")) + [PACKAGE / "app.py"]
+
+
+def ui_offenders(sources: list[Path], root: Path = PACKAGE) -> list[str]:
+    offenders = []
+    for path in sources:
+        names = [n for n in imported_names(path) if n.split(".")[0] == "newsreader"]
+        rel = path.relative_to(root).as_posix()
+        offenders += [f"{rel}: {n}" for n in names if not in_packages(n, UI_MAY_IMPORT)]
+    return offenders
+
+
+def test_the_ui_imports_only_the_service_object_and_values():
+    assert ui_offenders(ui_sources()) == []
+
+
+def test_the_boundary_check_catches_a_widget_importing_the_store(tmp_path):
+    widget = tmp_path / "ui" / "widget.py"
+    widget.parent.mkdir()
+    widget.write_text(
+        "from newsreader.store import Batch\nfrom newsreader.library import Library\n"
+        "from newsreader.related.index import RelatedIndex\n",
+        encoding="utf-8",
+    )
+    assert ui_offenders([widget], root=tmp_path) == ["ui/widget.py: newsreader.store"]
+
+
+def test_the_ui_never_sets_read_or_starred_itself():
+    """Marks go through `Marks` (shown at once, written behind), never `article.read = ...`."""
+    offenders = []
+    for path in ui_sources():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            if isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            for target in targets:
+                if isinstance(target, ast.Attribute) and target.attr in ("read", "starred"):
+                    offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert offenders == []

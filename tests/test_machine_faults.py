@@ -35,6 +35,7 @@ import pytest
 from feedserver import FeedServer
 from newsreader import cli
 from newsreader.library import Library
+from newsreader.marks import Marks
 from newsreader.paths import CONFIG_DIR_ENV, DATA_DIR_ENV
 from newsreader.store import MANIFEST, TMP_PREFIX, Store
 from newsreader.ui import main_screen
@@ -171,7 +172,9 @@ async def test_failed_writes_keep_marks_in_memory_and_land_once_writable(
         faulty.armed = False
         other = Library.open(cache, settings=app.library.settings)
         second = next(i for i in app.library.articles if i != first)
-        other.set_read([other.articles[second]])
+        marks = Marks(other)
+        marks.set_read([other.articles[second]])
+        marks.save()
         faulty.armed = True
         screen._watch_disk()
         await until(pilot, lambda: app.library.articles[second].read)
@@ -180,7 +183,7 @@ async def test_failed_writes_keep_marks_in_memory_and_land_once_writable(
 
         faulty.armed = False  # space freed / remounted read-write
         screen._retry_timer.resume()
-        await until(pilot, lambda: screen._pending.is_empty() and not screen._writing)
+        await until(pilot, lambda: not screen.marks.pending and not screen.marks.writing)
         await until(pilot, lambda: "Read/star changes saved" in notes)
         assert screen._retry_timer is None
     read, starred = disk_marks(cache)
@@ -213,7 +216,7 @@ async def test_vanished_data_folder_keeps_the_reader_going_and_writes_when_it_re
         assert len(screen.headlines.articles) == count
         assert not cache.exists()  # nothing recreated an empty cache behind the user's back
         away.rename(cache)
-        await until(pilot, lambda: screen._pending.is_empty() and not screen._writing)
+        await until(pilot, lambda: not screen.marks.pending and not screen.marks.writing)
     assert first in disk_marks(cache)[1]
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from newsreader.config import Settings
 from newsreader.library import Library
+from newsreader.marks import Marks
 from newsreader.models import utcnow
 from newsreader.refresh import FAILED, GONE, LATER, SKIPPED, UNCHANGED, UPDATED, refresh_sync
 from sample_feeds import item, rss
@@ -72,8 +73,10 @@ def test_second_refresh_is_conditional_and_keeps_read_state(feed_server, lib):
     lib.add_feed(feed_server.url("/a.xml"))
     refresh_sync(lib)
     first = lib.newest_first()[0]
-    lib.set_read([first])
-    lib.set_starred(first, True)
+    marks = Marks(lib)
+    marks.set_read([first])
+    marks.set_starred([first], True)
+    marks.save()
 
     summary = refresh_sync(lib)
     assert summary.count(UNCHANGED) == 1 and summary.new_articles == 0

@@ -62,7 +62,6 @@ def test_tag_counts_mark_the_users_tags(tmp_path) -> None:
             article(guardian, 3, ["POLITICS ", "tech", "English"]),
         ]
         lib.commit(Batch(feeds=[heise, guardian, quiet], articles=arts))
-        lib.set_read([a for a in arts if a.read])
         counts = {tc.tag: tc for tc in lib.tag_counts()}
         assert counts == {
             "Tech": TagCount("Tech", total=3, unread=2, user=True, key="tech"),

@@ -19,10 +19,9 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
 
-from newsreader.library import Library, LibraryError
+from newsreader.library import Library, LibraryError, StoreError
 from newsreader.models import utcnow
 from newsreader.opml import OpmlError, import_report, read_opml_report
-from newsreader.store import StoreError
 from newsreader.ui.bindings import COMMANDS, resolve_keymap
 from newsreader.ui.welcome_screen import WelcomeScreen
 

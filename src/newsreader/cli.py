@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TextIO
 from newsreader import __version__
 from newsreader.config import ConfigError
 from newsreader.library import Library, LibraryError
+from newsreader.marks import Marks
 from newsreader.models import Article, Feed, utcnow
 from newsreader.opml import OpmlError, import_report, read_opml_report, write_opml
 from newsreader.store import StoreError
@@ -290,7 +291,9 @@ def _cmd_show(lib: Library, args: argparse.Namespace) -> int:
     article = lib.find_article(args.id)
     sys.stdout.write(render_article(lib, article))
     if not args.keep_unread and not lib.read_only:
-        lib.set_read([article])
+        marks = Marks(lib)
+        marks.set_read([article])
+        marks.save()
     return EXIT_OK
 
 

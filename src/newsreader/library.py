@@ -409,16 +409,6 @@ class Library:
         self.commit(Batch(feeds=[feed]))
         return feed
 
-    def set_read(self, articles: Iterable[Article], read: bool = True) -> int:
-        changes = {a.id: read for a in articles if a.read != read}
-        if changes:
-            self.commit(Batch(read=changes))
-        return len(changes)
-
-    def set_starred(self, article: Article, starred: bool) -> None:
-        if article.starred != starred:
-            self.commit(Batch(starred={article.id: starred}))
-
 
 def normalise_feed_url(url: str) -> str:
     """Accept http(s) URLs, and local paths and file URLs of files that exist (as a file: URL);
@@ -455,4 +445,12 @@ def normalise_feed_url(url: str) -> str:
     return cleaned
 
 
-__all__ = ["Library", "LibraryError", "StoreError", "TagCount", "normalise_feed_url"]
+__all__ = [
+    "CommitResult",
+    "Library",
+    "LibraryError",
+    "Snapshot",
+    "StoreError",
+    "TagCount",
+    "normalise_feed_url",
+]

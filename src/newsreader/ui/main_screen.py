@@ -8,7 +8,6 @@ the in-memory state.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,11 +21,11 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from newsreader.history import History, Place
-from newsreader.library import Library
+from newsreader.library import CommitResult, Library, Snapshot, StoreError
+from newsreader.marks import RETRY_INTERVAL, Marks, Written
 from newsreader.models import Article
 from newsreader.related import Related
 from newsreader.sanitize import is_openable
-from newsreader.store import Batch, CommitResult, Snapshot, StoreError
 from newsreader.ui.article_view import ArticleView
 from newsreader.ui.bindings import screen_bindings
 from newsreader.ui.copy_groups import CopyGroups, Fold
@@ -36,7 +35,6 @@ from newsreader.ui.tag_pane import TagPane
 SHOW_DEBOUNCE = 0.12  # s: holding j/k must not render every article on the way
 WATCH_INTERVAL = 5.0  # s: how often to look for another process's commits
 INDEX_DELAY = 0.3  # s after mount: let the first frame out before the index build starts
-RETRY_INTERVAL = 3.0  # s between retries of read/star changes a failed write left pending
 
 
 @dataclass(slots=True)
@@ -62,8 +60,7 @@ class MainScreen(Screen[None]):
         self.search_query: str | None = None
         self.history = History()
         self._undo: list[str] = []
-        self._pending = Batch()
-        self._writing = False
+        self._marks: Marks | None = None
         self._show_timer: Timer | None = None
         self._read_timer: Timer | None = None
         self._refresh_worker: Worker[None] | None = None
@@ -78,6 +75,13 @@ class MainScreen(Screen[None]):
     @property
     def library(self) -> Library:
         return self.app.library  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def marks(self) -> Marks:
+        """Read and starred changes: shown at once, written behind by the engine's queue."""
+        if self._marks is None or self._marks.library is not self.library:
+            self._marks = Marks(self.library)
+        return self._marks
 
     def compose(self) -> ComposeResult:
         now = self.app.now  # type: ignore[attr-defined]
@@ -392,9 +396,9 @@ class MainScreen(Screen[None]):
         art = self._current()
         if art is None:
             return
-        art.starred = not art.starred
-        self._save(starred={art.id: art.starred})
-        self.notify("Starred" if art.starred else "Unstarred", timeout=1.5)
+        starred = self.marks.toggle_star(art)
+        self._save()
+        self.notify("Starred" if starred else "Unstarred", timeout=1.5)
 
     def action_toggle_read(self) -> None:
         art = self._current()
@@ -425,45 +429,24 @@ class MainScreen(Screen[None]):
         self.notify(f"Marked {len(arts)} unread again", timeout=2, markup=False)
 
     def _mark(self, articles: Sequence[Article], *, read: bool) -> None:
-        changes = {a.id: read for a in articles if a.read != read}
-        for art in articles:
-            art.read = read
-        if changes:
-            self._save(read=changes)
+        if self.marks.set_read(articles, read):
+            self._save()
 
-    def _save(
-        self, *, read: dict[str, bool] | None = None, starred: dict[str, bool] | None = None
-    ) -> None:
-        """Show a change at once; write it in the background, batched with its neighbours."""
-        self._pending.read.update(read or {})
-        self._pending.starred.update(starred or {})
+    def _save(self) -> None:
+        """Show the marks' changes at once; the engine writes them behind, batched."""
         self.headlines.refresh_all()
         self._fill_tags()
-        if not self._writing:
-            self._writing = True
-            self._write_pending()
+        self._write_pending()
 
     @work(group="writer", exit_on_error=False)
     async def _write_pending(self) -> None:
-        if self.library.read_only:
-            self._writing = False  # kept in memory: the status line says so
-            return
-        try:
-            while not self._pending.is_empty():
-                batch, self._pending = self._pending, Batch()
-                try:
-                    await self.library.commit_async(batch)
-                except StoreError as exc:
-                    # Keep the change in memory (the screen already shows it) and retry.
-                    batch.read.update(self._pending.read)
-                    batch.starred.update(self._pending.starred)
-                    self._pending = batch
-                    self._write_failed(str(exc))
-                    return
-                self._state_changed()
+        written = await self.marks.write()
+        if written.outcome is Written.FAILED and written.error is not None:
+            # Kept queued (the screen already shows the change): retried on a timer.
+            self._write_failed(written.error)
+        elif written.outcome is Written.SAVED:
+            self._state_changed()
             self._write_recovered()
-        finally:
-            self._writing = False
 
     def _write_failed(self, error: str) -> None:
         if error != self._write_error:  # once per distinct problem, not every retry
@@ -486,40 +469,20 @@ class MainScreen(Screen[None]):
             self.notify("Read/star changes saved", timeout=3)
 
     def _retry_write(self) -> None:
-        if self._writing:
+        if self.marks.writing:
             return
-        if self._pending.is_empty():
+        if not self.marks.pending:
             self._write_recovered()
             return
-        self._writing = True
         self._write_pending()
 
     def flush(self) -> str | None:
         """Write pending read/star changes now (quitting); the error, if it failed."""
-        if self._pending.is_empty() or self.library.read_only:
-            return None  # read-only: the marks were for this session, as the status line says
-        batch, self._pending = self._pending, Batch()
-        try:
-            self.library.commit(batch)
-        except StoreError as exc:
-            self._pending = batch
-            return str(exc)
-        return None
+        return self.marks.flush()
 
     async def drain(self, timeout: float | None = None) -> str | None:
-        """Wait for the write in flight, then `flush` the rest; the error, if any.
-
-        Flushing while a write is in flight could let the older batch land last and undo a
-        newer change (star, then unstar, then quit).
-        """
-        if timeout is None:
-            timeout = self.library.store.lock_timeout + 5
-        deadline = asyncio.get_running_loop().time() + timeout
-        while self._writing:
-            if asyncio.get_running_loop().time() > deadline:
-                return "a write did not finish in time"
-            await asyncio.sleep(0.02)
-        return self.flush()
+        """Wait for the write in flight, then write the rest; the error, if any."""
+        return await self.marks.drain(timeout)
 
     # ------------------------------------------------------------------ other actions
 
@@ -706,7 +669,9 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def _watch_disk(self) -> None:
-        if self._writing or (self._refresh_worker is not None and self._refresh_worker.is_running):
+        if self.marks.writing or (
+            self._refresh_worker is not None and self._refresh_worker.is_running
+        ):
             return
         try:
             snap = self.library.load_if_changed()
@@ -718,9 +683,5 @@ class MainScreen(Screen[None]):
     def _adopt(self, snap: Snapshot) -> None:
         self.library.adopt(snap)
         # Changes a failed write left pending are not on disk yet: keep showing them.
-        articles = self.library.articles
-        for attr, changes in (("read", self._pending.read), ("starred", self._pending.starred)):
-            for article_id, value in changes.items():
-                if article_id in articles:
-                    setattr(articles[article_id], attr, value)
+        self.marks.reapply()
         self._state_changed(rebuild=True)  # which builds the new indexes
