@@ -35,9 +35,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from newsreader.config import Settings, UiSettings  # noqa: E402
+from newsreader.ingest.refresh import refresh_sync  # noqa: E402
 from newsreader.library import Library  # noqa: E402
 from newsreader.opml import read_opml  # noqa: E402
-from newsreader.refresh import refresh_sync  # noqa: E402
 
 SHARED = HERE.parents[1] / "shared" / "bench"
 

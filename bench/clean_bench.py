@@ -3,7 +3,7 @@
 
 Prints, for the 49 real feeds:
   parse     parse_feed per corpus (best of --runs), whole-document cost
-  clean     the body-HTML cleaning step alone (parse._body_html) over every body
+  clean     the body-HTML cleaning step alone (normalise.body_html) over every body
   markdown  article_markdown (what `show` and the article view use) over every stored body
   residue   stored bodies still holding <script, <iframe, <form, on*=, style=, javascript:
   show      article_markdown on the issue's 50,000-deep probe and on a 430 KB article
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from newsreader import parse  # noqa: E402
+from newsreader.ingest import normalise, parse  # noqa: E402
 from newsreader.models import Feed  # noqa: E402
 from newsreader.to_markdown import article_markdown  # noqa: E402
 from shared_paths import REALFEEDS  # noqa: E402
@@ -74,21 +74,21 @@ def main() -> int:
     raw_bodies: list[tuple[str, bool, str]] = []
     for _path, data in docs:
         try:
-            raw = parse._parse_raw(data, "")
+            raw = parse.parse_raw(data, "")
         except parse.ParseError:
             continue
         for e in raw.entries:
             value, is_html = (e.content, e.content_html) if e.content else (e.summary, True)
             if value:
                 raw_bodies.append((value, is_html, e.link))
-    takes_base = "base" in inspect.signature(parse._body_html).parameters
+    takes_base = "base" in inspect.signature(normalise.body_html).parameters
 
     def clean_all() -> None:
         for value, is_html, link in raw_bodies:
             if takes_base:
-                parse._body_html(value, is_html, base=link)
+                normalise.body_html(value, is_html, base=link)
             else:
-                parse._body_html(value, is_html)
+                normalise.body_html(value, is_html)
 
     t_clean = best(clean_all, args.runs)
     raw_chars = sum(len(v) for v, _, _ in raw_bodies)

@@ -40,7 +40,7 @@ def shared(name: str) -> Path | None:
 
 
 def _parse(path: str) -> list[Article]:
-    from newsreader.parse import parse_feed
+    from newsreader.ingest.parse import parse_feed
 
     feed = Feed.new(Path(path).as_uri(), tags=["Bench"])
     try:

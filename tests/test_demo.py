@@ -269,7 +269,7 @@ assert newsreader.__file__.startswith(sys.argv[1]), newsreader.__file__
 from newsreader.config import Settings
 from newsreader.demo import demo_feeds
 from newsreader.library import Library
-from newsreader.refresh import refresh_sync
+from newsreader.ingest.refresh import refresh_sync
 
 with tempfile.TemporaryDirectory() as tmp:
     with Library.open(tmp, settings=Settings(parse_workers=1)) as lib:

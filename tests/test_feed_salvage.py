@@ -1,5 +1,5 @@
 """Partial feeds survive: when feedparser raises on one element, the rest of the feed is kept
-and the user gets one line in their terms (feed_salvage.py)."""
+and the user gets one line in their terms (ingest/salvage.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsreader.feed_salvage import culprit_of, remove_element
+from newsreader.ingest.parse import ParsedFeed, ParseError, parse_feed
+from newsreader.ingest.salvage import culprit_of, remove_element
 from newsreader.models import Feed
-from newsreader.parse import ParsedFeed, ParseError, parse_feed
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 URL = "https://news.example.org/feed.xml"

@@ -25,7 +25,7 @@ from feedserver import (
     max_overlap,
 )
 from newsreader.config import Settings
-from newsreader.fetch import (
+from newsreader.ingest.fetch import (
     ACCEPT_ENCODING,
     MAX_REDIRECTS,
     USER_AGENT,

@@ -32,9 +32,9 @@ from textual.app import App, ComposeResult
 
 from feedserver import FeedServer
 from newsreader.config import Settings
-from newsreader.fetch import Fetcher, FetchRequest, FetchResult
+from newsreader.ingest.fetch import Fetcher, FetchRequest, FetchResult
+from newsreader.ingest.parse import ParsedFeed, ParseError, parse_feed
 from newsreader.models import Article, Feed
-from newsreader.parse import ParsedFeed, ParseError, parse_feed
 from newsreader.store import Batch, Store
 from newsreader.to_markdown import article_markdown
 from newsreader.ui.article_view import ArticleView

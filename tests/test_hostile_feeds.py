@@ -16,9 +16,9 @@ from textual.containers import Horizontal
 
 from feedserver import FeedServer
 from newsreader.config import Settings
-from newsreader.fetch import Fetcher, FetchRequest
+from newsreader.ingest.fetch import Fetcher, FetchRequest
+from newsreader.ingest.parse import MAX_ITEMS, MIN_DATE, ParsedFeed, ParseError, parse_feed
 from newsreader.models import Article, Feed
-from newsreader.parse import MAX_ITEMS, MIN_DATE, ParsedFeed, ParseError, parse_feed
 from newsreader.sanitize import strip_tracking
 from newsreader.to_markdown import article_markdown
 from newsreader.ui.article_view import ArticleView

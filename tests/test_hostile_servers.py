@@ -20,9 +20,9 @@ import pytest
 
 from feedserver import FeedServer, gzip_bomb, huge_headers, max_overlap, slow_headers
 from newsreader.config import Settings
+from newsreader.ingest.pool import ParsePool
+from newsreader.ingest.refresh import FAILED, UPDATED, RefreshSummary, refresh_sync
 from newsreader.library import Library
-from newsreader.parse_pool import ParsePool
-from newsreader.refresh import FAILED, UPDATED, RefreshSummary, refresh_sync
 from sample_feeds import item, rss
 
 TIMEOUT = 1.5  # the per-feed deadline of the hostile cases

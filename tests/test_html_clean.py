@@ -1,5 +1,5 @@
 """Body HTML is sanitised at ingest with an allowlist: the cache holds only what the article
-view shows (html_clean.py), for RSS, Atom and JSON Feed alike."""
+view shows (ingest/body_html.py), for RSS, Atom and JSON Feed alike."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsreader.html_clean import MAX_DEPTH, clean_body_html, flatten_nesting
+from newsreader.ingest.body_html import MAX_DEPTH, clean_body_html, flatten_nesting
+from newsreader.ingest.parse import ParsedFeed, parse_feed
 from newsreader.models import Feed
-from newsreader.parse import ParsedFeed, parse_feed
 from newsreader.to_markdown import article_markdown
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from newsreader.kicker import feed_wide, kicker
+from newsreader.ingest.kicker import feed_wide, kicker
+from newsreader.ingest.parse import parse_feed
 from newsreader.models import Article, Feed, tag_key
-from newsreader.parse import parse_feed
 from shared_paths import shared_dir
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)

@@ -10,9 +10,9 @@ import re
 import pytest
 
 from newsreader.config import Settings
+from newsreader.ingest.refresh import refresh_sync
 from newsreader.lead_once import drop_repeated_lead
 from newsreader.library import Library
-from newsreader.refresh import refresh_sync
 from shared_paths import REALFEEDS
 
 PATTERNS = {

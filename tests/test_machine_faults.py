@@ -458,7 +458,7 @@ def test_sigkill_during_cli_refresh_never_leaves_a_half_applied_batch(tmp_path: 
 TUI_SCRIPT = textwrap.dedent(
     """
     import asyncio, sys
-    import newsreader.refresh as refresh_mod
+    import newsreader.ingest.refresh as refresh_mod
     from newsreader.app import NewsReaderApp
     from newsreader.library import Library
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from newsreader.ingest.parse import ParsedFeed, ParseError, decode_document, parse_feed
 from newsreader.models import Feed, article_id_for
-from newsreader.parse import ParsedFeed, ParseError, decode_document, parse_feed
 from sample_feeds import BASE, item, rss
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from newsreader import parse_pool
+from newsreader.ingest import pool as parse_pool
+from newsreader.ingest.parse import ParsedFeed, ParseError
+from newsreader.ingest.pool import ParsePool
 from newsreader.models import Feed
-from newsreader.parse import ParsedFeed, ParseError
-from newsreader.parse_pool import ParsePool
 from sample_feeds import item, rss
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -179,7 +179,7 @@ def test_close_fails_queued_jobs(scripted: None, tmp_path: Path) -> None:
 STDERR_SCRIPT = """
 import io, sys
 from newsreader.models import Feed
-from newsreader.parse_pool import ParsePool
+from newsreader.ingest.pool import ParsePool
 from sample_feeds import item, rss
 
 class NoFd(io.StringIO):  # like Textual's stand-in for sys.stderr while an app runs
@@ -233,7 +233,7 @@ def test_workers_ignore_sigint(scripted: None, tmp_path: Path) -> None:
 HALF_RESULT_SCRIPT = """
 import os, struct, sys, time
 from pathlib import Path
-from newsreader import parse_pool
+from newsreader.ingest import pool as parse_pool
 from newsreader.models import Feed
 
 def half_result(data, feed, url, headers, now):

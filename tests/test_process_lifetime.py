@@ -181,7 +181,7 @@ def test_kill_9_of_refresh_leaves_no_helper_process(slow_feeds, tmp_path: Path) 
 HOG_SCRIPT = """
 import os, re, sys, time
 from pathlib import Path
-from newsreader import parse_pool
+from newsreader.ingest import pool as parse_pool
 from newsreader.models import Feed
 
 def hog(data, feed, url, headers, now):
@@ -223,7 +223,7 @@ KEEPER_SCRIPT = """
 import os, sys, threading, time
 from multiprocessing import forkserver
 from newsreader.models import Feed
-from newsreader.parse_pool import ParsePool
+from newsreader.ingest.pool import ParsePool
 
 DOC = (b'<rss version="2.0"><channel><title>T</title>'
        b'<item><title>A</title><guid>1</guid></item></channel></rss>')
@@ -387,7 +387,7 @@ def test_worker_init_ignores_sigint_in_a_fresh_process() -> None:
     code = textwrap.dedent(
         """
         import os, signal, time
-        from newsreader.proc_lifetime import worker_init
+        from newsreader.ingest.lifetime import worker_init
         worker_init()
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(0.1)

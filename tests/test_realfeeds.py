@@ -8,8 +8,8 @@ from functools import cache
 
 import pytest
 
+from newsreader.ingest.parse import ParsedFeed, ParseError, decode_document, parse_feed
 from newsreader.models import Feed
-from newsreader.parse import ParsedFeed, ParseError, decode_document, parse_feed
 from shared_paths import REALFEEDS  # noqa: E402
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)

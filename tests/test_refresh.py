@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 
 from newsreader.config import Settings
+from newsreader.ingest.refresh import FAILED, GONE, LATER, SKIPPED, UNCHANGED, UPDATED, refresh_sync
 from newsreader.library import Library
 from newsreader.marks import Marks
 from newsreader.models import utcnow
-from newsreader.refresh import FAILED, GONE, LATER, SKIPPED, UNCHANGED, UPDATED, refresh_sync
 from sample_feeds import item, rss
 
 

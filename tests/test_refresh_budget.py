@@ -8,8 +8,8 @@ from pathlib import Path
 
 from feedserver import FeedServer
 from newsreader.config import Settings, load_settings
+from newsreader.ingest.refresh import FAILED, UPDATED, refresh_sync
 from newsreader.library import Library
-from newsreader.refresh import FAILED, UPDATED, refresh_sync
 from sample_feeds import item, rss
 
 STALLED = 6

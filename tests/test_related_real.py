@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from newsreader.config import Settings
+from newsreader.ingest.refresh import refresh_sync
 from newsreader.library import Library
 from newsreader.models import Article
-from newsreader.refresh import refresh_sync
 from shared_paths import REALFEEDS, REALNEWS
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"

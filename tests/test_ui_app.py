@@ -208,7 +208,7 @@ async def test_hostile_feed_text_is_shown_literally_and_runs_nothing(tmp_path):
     data = tmp_path / "data"
     with Library.open(data) as lib:
         lib.add_feed(str(path))
-        from newsreader.refresh import refresh
+        from newsreader.ingest.refresh import refresh
 
         await refresh(lib)
     app = make_app(data, tmp_path)

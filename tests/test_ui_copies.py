@@ -9,9 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from newsreader.ingest.refresh import refresh
 from newsreader.library import Library
 from newsreader.models import Article
-from newsreader.refresh import refresh
 from newsreader.ui.article_view import ArticleView, RelatedBox
 from newsreader.ui.copy_groups import CopyGroups, Fold
 from newsreader.ui.coverage import CoverageRow

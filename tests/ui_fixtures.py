@@ -8,8 +8,8 @@ from pathlib import Path
 
 from newsreader.config import Settings, UiSettings
 from newsreader.demo import demo_feeds
+from newsreader.ingest.refresh import refresh_sync
 from newsreader.library import Library
-from newsreader.refresh import refresh_sync
 from newsreader.store import Batch
 
 FROZEN_NOW = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)

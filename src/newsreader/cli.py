@@ -27,7 +27,7 @@ from newsreader.opml import OpmlError, import_report, read_opml_report, write_op
 from newsreader.store import StoreError
 
 if TYPE_CHECKING:  # refresh imports httpx and feedparser: only `refresh` pays for them
-    from newsreader.refresh import RefreshSummary
+    from newsreader.ingest.refresh import RefreshSummary
 
 # Exit codes, for cron jobs and scripts (README, "Exit codes"): 0 all went well; 1 nothing could
 # be done (an error, or every feed of a refresh failed); 2 usage error (argparse's own); 3 partly
@@ -228,7 +228,7 @@ def _cmd_export(lib: Library, args: argparse.Namespace) -> int:
 
 
 def _cmd_refresh(lib: Library, args: argparse.Namespace) -> int:
-    from newsreader.refresh import Progress, refresh_sync
+    from newsreader.ingest.refresh import Progress, refresh_sync
 
     if not lib.feeds:
         raise CliError("no feeds to refresh: `newsreader add URL` first")
@@ -257,7 +257,7 @@ def _cmd_refresh(lib: Library, args: argparse.Namespace) -> int:
 def refresh_exit_code(summary: RefreshSummary) -> int:
     """0 when every feed that was due came back (updated or unchanged), 1 when every one of them
     failed, 3 when some did; feeds not due (a server's Retry-After, gone) do not count."""
-    from newsreader.refresh import SKIPPED
+    from newsreader.ingest.refresh import SKIPPED
 
     attempted = [r for r in summary.reports if r.outcome != SKIPPED]
     failed = summary.failures
@@ -340,7 +340,7 @@ _COMMANDS = {
 def _demo(args: argparse.Namespace) -> int:
     """Read the bundled demo feeds into a throwaway data dir, with no network."""
     from newsreader.demo import demo_feeds
-    from newsreader.refresh import refresh_sync
+    from newsreader.ingest.refresh import refresh_sync
 
     tmp = tempfile.mkdtemp(prefix="newsreader-demo-")
     try:

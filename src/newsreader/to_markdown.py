@@ -1,6 +1,6 @@
 """Article body HTML to Markdown (when an article is shown) and to plain text (for search).
 
-Ingest stores HTML cleaned by html_clean.py; converting costs ~1 ms per KB (shared/FACTS.md), so it
+Ingest stores HTML cleaned by ingest/body_html.py; converting costs ~1 ms per KB (shared/FACTS.md), so it
 is done per article on display (bodies stored before that cleaning are shown as safely). The
 output is Markdown a viewer renders: only http/https/mailto links stay live, text can never
 turn into a link, and no control characters get through.
@@ -12,7 +12,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from newsreader.html_clean import DROPPED_WITH_CONTENT, flatten_nesting, is_tracking_pixel
+from newsreader.ingest.body_html import DROPPED_WITH_CONTENT, flatten_nesting, is_tracking_pixel
 from newsreader.sanitize import (
     MAX_BODY,
     OPENABLE_SCHEMES,

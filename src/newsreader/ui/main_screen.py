@@ -597,7 +597,7 @@ class MainScreen(Screen[None]):
 
     @work(group="refresh", exit_on_error=False)
     async def _refresh(self, feed_ids: list[str] | None) -> None:
-        from newsreader.refresh import Progress, refresh
+        from newsreader.ingest.refresh import Progress, refresh
 
         status = self.query_one("#status", Static)
         lib = self.library

@@ -6,7 +6,7 @@ threads.
 At most `PREFETCH` jobs per worker are handed to the executor at a time; a job's clock starts
 when it is handed over (twice the limit if it has to queue behind a busy worker), and a job
 over its limit gets its worker killed and the pool recreated. Workers ignore ^C and end with
-the process that started them, however it ends (proc_lifetime.py).
+the process that started them, however it ends (lifetime.py).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+from newsreader.ingest.lifetime import start_helpers, worker_init
+from newsreader.ingest.parse import ParsedFeed, ParseError
 from newsreader.models import Feed
-from newsreader.parse import ParsedFeed, ParseError
-from newsreader.proc_lifetime import start_helpers, worker_init
 
 MAX_ATTEMPTS = 3  # a job killed as a bystander of another job's timeout is run again
 # Jobs handed to the executor per worker. With 1, a worker idles for a whole round trip
@@ -42,7 +42,7 @@ _START_FAILED = (BrokenProcessPool, RuntimeError, OSError, EOFError)
 def _parse_job(
     data: bytes, feed: Feed, url: str, headers: Mapping[str, str] | None, now: datetime | None
 ) -> ParsedFeed:
-    from newsreader.parse import parse_feed
+    from newsreader.ingest.parse import parse_feed
 
     return parse_feed(data, feed=feed, url=url, headers=headers, now=now)
 
@@ -50,10 +50,9 @@ def _parse_job(
 def _warm() -> int:
     """Import the heavy modules in a worker while the first HTTP requests are in flight."""
     import feedparser  # noqa: F401
-    import markdownify  # noqa: F401
+    import nh3  # noqa: F401
 
-    import newsreader.parse  # noqa: F401
-    import newsreader.to_markdown  # noqa: F401
+    import newsreader.ingest.parse  # noqa: F401
 
     return os.getpid()
 
@@ -69,7 +68,7 @@ def _mp_context() -> multiprocessing.context.BaseContext:
         # Workers forked from a server that already imported the parser start in ms, which
         # matters each time the pool is recreated after a timeout. No effect once it runs.
         # proc_lifetime first: it makes the server die with this process.
-        ctx.set_forkserver_preload(["newsreader.proc_lifetime", "newsreader.parse"])
+        ctx.set_forkserver_preload(["newsreader.ingest.lifetime", "newsreader.ingest.parse"])
         return ctx
     return multiprocessing.get_context("spawn")
 

@@ -1,6 +1,6 @@
 """JSON Feed 1.0 and 1.1 (https://jsonfeed.org) into the same raw form feedparser's output takes.
 
-feedparser does not read JSON Feed at all (shared/FACTS.md). Cleaning happens in parse.py, as for
+feedparser does not read JSON Feed at all (shared/FACTS.md). Cleaning happens in normalise.py, as for
 every other format; this module only maps fields.
 """
 
@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from newsreader.parse import ParseError, RawEntry, RawFeed
+from newsreader.ingest.raw import ParseError, RawEntry, RawFeed
 
 MAX_ITEMS = 5_000
 

@@ -97,7 +97,7 @@ class Culprit:
 
 
 def parse_document(text: str) -> tuple[Mapping[str, Any], str | None]:
-    """feedparser's result for `text` (prepared by parse.py) and a warning when parts of it
+    """feedparser's result for `text` (prepared by xmlfeed.py) and a warning when parts of it
     had to be left out; raises Unreadable when nothing could be read."""
     try:
         return _feedparse(text), None
@@ -157,7 +157,7 @@ def _feedparse(text: str) -> Mapping[str, Any]:
 
     # No content-location on purpose: feedparser would resolve relative ids against it too, so
     # a guid would change with the URL the feed was fetched from (and it costs ~20%). Links
-    # still get xml:base applied by feedparser; parse.py makes them absolute.
+    # still get xml:base applied by feedparser; normalise.py makes them absolute.
     return feedparser.parse(
         text.encode("utf-8", "surrogatepass"),
         response_headers=_FP_HEADERS,

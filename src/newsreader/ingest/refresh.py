@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from newsreader.fetch import Fetched, Fetcher, FetchRequest, FetchResult
+from newsreader.ingest.fetch import Fetched, Fetcher, FetchRequest, FetchResult
+from newsreader.ingest.parse import ParsedFeed, ParseError
+from newsreader.ingest.pool import ParsePool
 from newsreader.library import Library
 from newsreader.models import Feed, utcnow
-from newsreader.parse import ParsedFeed, ParseError
-from newsreader.parse_pool import ParsePool
 from newsreader.store import Batch, CommitResult
 
 

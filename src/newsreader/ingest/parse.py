@@ -1,0 +1,70 @@
+"""Parse feed bytes (RSS, Atom, RDF, JSON Feed) into sanitised `Article`s and body HTML.
+
+A pure function of its inputs: it runs in worker processes (pool.py). The steps live in their
+own modules: decode.py (bytes to text), xmlfeed.py (feedparser, with salvage.py) or
+jsonfeed.py (into raw.py's types), then normalise.py (the sanitiser, ids, dates, lead, bodies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from newsreader.ingest.decode import charset_of, decode_document
+from newsreader.ingest.jsonfeed import parse_json_feed
+from newsreader.ingest.normalise import MIN_DATE, normalise
+from newsreader.ingest.raw import MAX_ITEMS, ParsedFeed, ParseError, RawEntry, RawFeed
+from newsreader.ingest.xmlfeed import one_line, parse_xml
+from newsreader.models import Feed
+
+_JSON_TYPES = ("application/feed+json", "application/json", "text/json")
+
+__all__ = [
+    "MAX_ITEMS",
+    "MIN_DATE",
+    "ParseError",
+    "ParsedFeed",
+    "RawEntry",
+    "RawFeed",
+    "decode_document",
+    "parse_feed",
+    "parse_raw",
+]
+
+
+def parse_feed(
+    data: bytes,
+    *,
+    feed: Feed,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> ParsedFeed:
+    """Parse one fetched document into a `ParsedFeed`; anything unusable raises ParseError."""
+    now = now or datetime.now(UTC)
+    hdrs = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+    content_type = hdrs.get("content-type", "")
+    try:
+        raw = parse_raw(data, content_type)
+        return normalise(raw, feed=feed, url=url, now=now)
+    except ParseError:
+        raise
+    except RecursionError:
+        raise ParseError("parse failed: document nested too deeply") from None
+    except MemoryError:
+        raise ParseError("parse failed: out of memory") from None
+    except Exception as exc:  # feedparser raises odd things on odd input (shared/FACTS.md)
+        raise ParseError(f"parse failed: {one_line(exc)}") from None
+
+
+def parse_raw(data: bytes, content_type: str) -> RawFeed:
+    if not data or not data.strip():
+        raise ParseError("empty response")
+    mime = content_type.split(";", 1)[0].strip().lower()
+    text, _encoding = decode_document(data, charset_of(content_type))
+    text = text.lstrip("\ufeff \t\r\n")
+    if not text:
+        raise ParseError("empty response")
+    if text[0] in "{[" or (text[0] != "<" and (mime in _JSON_TYPES or mime.endswith("+json"))):
+        return parse_json_feed(text)
+    return parse_xml(text, mime)

@@ -1,0 +1,258 @@
+"""RSS, Atom and RDF through feedparser, into the raw types.
+
+The text is made safe for expat first: everything before the root element goes (a DOCTYPE's
+entities with it: shared/FACTS.md), characters and references XML forbids are dropped, HTML
+entity names become numeric, and runaway author fields are capped (feedparser's author regex
+is quadratic). feedparser raising on one element costs that element (salvage.py), not the
+feed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from html.entities import html5 as _HTML5
+from typing import Any
+
+from newsreader.ingest.raw import MAX_ITEMS, ParseError, RawEntry, RawFeed
+from newsreader.ingest.salvage import KNOWN_ROOT, Unreadable, cap_items, parse_document
+from newsreader.sanitize import MAX_TAGS, clean_line
+
+_AUTHOR_TEXT_CAP = 512  # feedparser's author-email regex is quadratic in this length
+_FEED_ROOTS = frozenset({"rss", "feed", "rdf", "channel"})
+_XML_DECL = '<?xml version="1.0" encoding="utf-8"?>'
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_NAMED_REF = re.compile(r"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9]{1,31});")
+_ROOT_NAME = re.compile(r"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+_AUTHORISH = re.compile(
+    r"(<(?:[\w.-]+:)?(?:author|creator|name|email|managingEditor|webMaster|publisher"
+    r"|contributor|owner)\b[^<>]{0,500}>(?:\s*<!\[CDATA\[)?)"
+    rf"([^<\]]{{{_AUTHOR_TEXT_CAP}}})[^<\]]*",
+    re.I,
+)
+_MARKUP = re.compile(r"<[?!A-Za-z_:\u0080-\U0010ffff]")
+_DECL_SPECIAL = re.compile(r"[\"'\[\]>]")
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+
+
+def parse_xml(text: str, mime: str) -> RawFeed:
+    text = _strip_prolog(text, mime)
+    text = _XML_ILLEGAL.sub("", text)
+    if "&#" in text:
+        text = _CHAR_REF.sub(_char_ref, text)
+    if "&" in text:
+        text = _NAMED_REF.sub(_named_ref, text)
+    if len(text) > 2 * _AUTHOR_TEXT_CAP:
+        text = _AUTHORISH.sub(r"\1\2", text)
+    text, cut_warning = cap_items(text, MAX_ITEMS)
+    try:  # feedparser raising on one element costs that element, not the feed
+        result, salvage_warning = parse_document(text)
+    except Unreadable as exc:
+        raise ParseError(f"parse failed: {exc}") from None
+    raw = _from_feedparser(result)
+    problem = _bozo_message(result) if result.get("bozo") else None
+    if not raw.entries and not raw.title:
+        if problem:
+            raise ParseError(f"not a feed: {problem}")
+        if not raw.format:
+            raise ParseError("not a feed: no RSS, Atom or JSON Feed found")
+    warnings = (cut_warning, salvage_warning, problem)
+    raw.warning = "; ".join(w for w in warnings if w) or None
+    return raw
+
+
+def _strip_prolog(text: str, mime: str) -> str:
+    """Drop everything before the root element (DOCTYPE included) and declare UTF-8.
+
+    Removing the DOCTYPE stops entity expansion (shared/FACTS.md); keeping the line count keeps
+    feedparser's line numbers in error messages right.
+    """
+    pos, n = 0, len(text)
+    while pos < n:
+        markup = _MARKUP.search(text, pos)
+        if markup is None:
+            pos = n
+            break
+        lt = markup.start()
+        nxt = text[lt + 1]
+        if nxt == "?":
+            end = text.find("?>", lt + 2)
+            pos = n if end < 0 else end + 2
+        elif text.startswith("<!--", lt):
+            end = text.find("-->", lt + 4)
+            pos = n if end < 0 else end + 3
+        elif nxt == "!":
+            pos = _skip_declaration(text, lt)
+        else:
+            pos = lt
+            break
+    if pos >= n:
+        raise ParseError("not a feed: no XML element found")
+    match = _ROOT_NAME.match(text, pos)
+    root = (match.group(2) if match else "").lower()
+    if root not in _FEED_ROOTS:
+        # A feed after junk (a PHP warning) or wrapped in a page still counts; a page does not.
+        known = KNOWN_ROOT.search(text, pos, pos + 16_384)
+        if known:
+            pos = known.start()
+        elif root == "html" or mime in ("text/html", "application/xhtml+xml"):
+            raise ParseError("not a feed: got an HTML page")
+    return _XML_DECL + "\n" * text.count("\n", 0, pos) + text[pos:]
+
+
+def _skip_declaration(text: str, start: int) -> int:
+    """End of a `<!...>` declaration, skipping quoted strings and an internal `[...]` subset."""
+    depth, pos, n = 0, start + 2, len(text)
+    while True:
+        match = _DECL_SPECIAL.search(text, pos)
+        if match is None:
+            return n
+        ch, pos = match.group(), match.end()
+        if ch in "\"'":
+            end = text.find(ch, pos)
+            if end < 0:
+                return n
+            pos = end + 1
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            return pos
+
+
+def _char_ref(match: re.Match[str]) -> str:
+    """Drop references to characters XML forbids (feedparser raises or lets ESC through)."""
+    hexa, dec = match.group(1), match.group(2)
+    if len(hexa or dec) > 10:
+        return ""
+    code = int(hexa, 16) if hexa else int(dec)
+    if code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD:
+        return match.group(0)
+    if 0x10000 <= code <= 0x10FFFF:
+        return match.group(0)
+    return ""
+
+
+def _named_ref(match: re.Match[str]) -> str:
+    """HTML entity names become numeric references: expat knows only the five XML ones."""
+    name = match.group(1)
+    if name in _XML_ENTITIES:
+        return match.group(0)
+    value = _HTML5.get(name + ";")
+    if value is None:
+        return match.group(0)
+    return "".join(f"&#{ord(ch)};" for ch in value)
+
+
+def _bozo_message(result: Mapping[str, Any]) -> str:
+    exc = result.get("bozo_exception")
+    if exc is None:
+        return "malformed feed"
+    get_line = getattr(exc, "getLineNumber", None)
+    get_message = getattr(exc, "getMessage", None)
+    if callable(get_line) and callable(get_message):
+        try:
+            return f"XML error at line {get_line()}: {one_line(get_message())}"
+        except Exception:  # a message is all we want from it
+            pass
+    return one_line(exc)
+
+
+def one_line(value: object, limit: int = 200) -> str:
+    text = clean_line(value, limit)
+    if not text and isinstance(value, BaseException):
+        text = type(value).__name__
+    return text or "unknown error"
+
+
+def _from_feedparser(result: Mapping[str, Any]) -> RawFeed:
+    fdict = result.get("feed") or {}
+    title_detail = fdict.get("title_detail") or {}
+    raw = RawFeed(
+        title=_s(fdict.get("title")),
+        title_html=_is_html(title_detail.get("type")),
+        link=_s(fdict.get("link")),
+        categories=_categories(fdict.get("tags")),
+        format=_s(result.get("version")),
+    )
+    for entry in result.get("entries") or []:
+        raw.entries.append(_entry_from_feedparser(entry))
+    return raw
+
+
+def _entry_from_feedparser(entry: Mapping[str, Any]) -> RawEntry:
+    # Skip FeedParserDict's keymap: plain dict.get on the (dict subclass) entry.
+    get: Callable[[Any, str], Any] = dict.get if isinstance(entry, dict) else type(entry).get
+    title_detail = get(entry, "title_detail") or {}
+    summary_detail = get(entry, "summary_detail") or {}
+    content, content_html = "", True
+    contents = [c for c in get(entry, "content") or [] if isinstance(c, Mapping)]
+    if contents:
+        best = next((c for c in contents if _is_html(c.get("type"))), contents[0])
+        content, content_html = _s(best.get("value")), _is_html(best.get("type"))
+    source = get(entry, "source") or {}
+    names = [a.get("name") for a in get(entry, "authors") or [] if isinstance(a, Mapping)]
+    authors = [_s(a) for a in names if a]
+    author = ", ".join(authors) if len(authors) > 1 else _s(get(entry, "author"))
+    detail = get(entry, "author_detail") or {}
+    if len(authors) <= 1 and detail.get("name"):
+        author = _s(detail.get("name"))
+    return RawEntry(
+        key=_s(get(entry, "id")),
+        link=_s(get(entry, "link")),
+        title=_s(get(entry, "title")),
+        title_html=_is_html(title_detail.get("type")),
+        summary=_s(get(entry, "summary")),
+        summary_html=_is_html(summary_detail.get("type") or "text/html"),
+        content=content,
+        content_html=content_html,
+        author=author,
+        published=_struct_time_to_dt(
+            get(entry, "published_parsed")
+            or get(entry, "updated_parsed")
+            or get(entry, "created_parsed")
+        ),
+        date_text=_s(get(entry, "published") or get(entry, "updated") or get(entry, "created")),
+        categories=_categories(get(entry, "tags")),
+        source=_s(source.get("title")) if isinstance(source, Mapping) else "",
+        enclosures=[
+            (e.get("href") or e.get("url"), e.get("type"), e.get("length"))
+            for e in entry.get("enclosures") or []
+            if isinstance(e, Mapping)
+        ],
+    )
+
+
+def _s(value: object) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _is_html(mime: object) -> bool:
+    return isinstance(mime, str) and ("html" in mime.lower())
+
+
+def _categories(tags: object) -> list[str]:
+    out: list[str] = []
+    if not isinstance(tags, list):
+        return out
+    for tag in tags[: MAX_TAGS * 4]:
+        if not isinstance(tag, Mapping):
+            continue
+        label, term = _s(tag.get("label")), _s(tag.get("term"))
+        if label.strip():
+            out.append(label)
+        elif term.strip() and not term.lstrip().lower().startswith(("http://", "https://")):
+            out.append(term)  # Blogger and others put scheme URLs in term: not a topic
+    return out
+
+
+def _struct_time_to_dt(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        year, month, day, hour, minute, second = tuple(value)[:6]
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
