@@ -1,7 +1,7 @@
 """JSON Feed 1.0 and 1.1 (https://jsonfeed.org) into the same raw form feedparser's output takes.
 
-feedparser does not read JSON Feed at all (shared/FACTS.md). Cleaning happens in normalise.py, as for
-every other format; this module only maps fields.
+feedparser does not read JSON Feed at all (shared/FACTS.md). Cleaning happens in normalise.py,
+as for every other format; this module only maps fields.
 """
 
 from __future__ import annotations
