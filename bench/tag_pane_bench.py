@@ -5,7 +5,8 @@ Run: .venv/bin/python bench/tag_pane_bench.py [--articles 25000] [--categories 3
 A Library is opened on an empty temporary cache and filled in memory (no disk writes) with
 synthetic feeds and articles: every article carries one or two categories of its own (so all
 `--categories` names occur), one of 200 popular topics, one feed-wide category per feed (the
-"video games" on every Giant Bomb item), and its feed's user tags, as ingest/normalise.py would merge them.
+"video games" on every Giant Bomb item), and its feed's user tags, as ingest/normalise.py would
+merge them.
 The real main screen runs headless (`App.run_test`); what is timed, wall-clock:
 - `Library.tag_counts()` alone;
 - `MainScreen._fill_tags()` (counting + `TagPane.set_data` + the OptionList rebuild);

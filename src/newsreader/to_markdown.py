@@ -1,9 +1,9 @@
 """Article body HTML to Markdown (when an article is shown) and to plain text (for search).
 
 Ingest stores HTML cleaned by ingest/body_html.py; converting costs ~1 ms per KB
-(shared/FACTS.md), so it is done per article on display (bodies stored before that cleaning are shown as safely). The
-output is Markdown a viewer renders: only http/https/mailto links stay live, text can never
-turn into a link, and no control characters get through.
+(shared/FACTS.md), so it is done per article on display (bodies stored before that cleaning
+are shown as safely). The output is Markdown a viewer renders: only http/https/mailto links
+stay live, text can never turn into a link, and no control characters get through.
 """
 
 from __future__ import annotations
