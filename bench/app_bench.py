@@ -114,9 +114,9 @@ def first_paint(data: Path, config: Path, total: int, runs: int) -> list[float]:
 async def in_app(data: Path, presses: int, articles: int) -> dict[str, list[float]]:
     from textual import events
 
-    from newsreader.app import NewsReaderApp
-    from newsreader.ui.article_view import ArticleView
-    from newsreader.ui.headline_list import HeadlineList
+    from newsreader.ui.app import NewsReaderApp
+    from newsreader.ui.widgets.article_view import ArticleView
+    from newsreader.ui.widgets.headline_list import HeadlineList
 
     settings = Settings(ui=UiSettings(refresh_on_start=False, refresh_minutes=0, read_delay=-1))
     lib = Library.open(data, settings=settings)

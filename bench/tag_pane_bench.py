@@ -29,10 +29,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from newsreader.app import NewsReaderApp
 from newsreader.config import Settings, UiSettings
 from newsreader.library import Library
 from newsreader.models import Article, Feed, merge_tags
+from newsreader.ui.app import NewsReaderApp
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 USER_TAGS = ["Tech", "Deutsch", "News", "Podcasts", "Science", "Local"]

@@ -40,7 +40,7 @@ from textual.pilot import Pilot
 from textual.strip import Strip
 
 from newsreader.models import Article
-from newsreader.ui.headline_list import HeadlineList
+from newsreader.ui.widgets.headline_list import HeadlineList
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 WORDS = [

@@ -37,8 +37,8 @@ from newsreader.ingest.parse import ParsedFeed, ParseError, parse_feed
 from newsreader.models import Article, Feed
 from newsreader.store import Batch, Store
 from newsreader.to_markdown import article_markdown
-from newsreader.ui.article_view import ArticleView
-from newsreader.ui.headline_list import HeadlineList
+from newsreader.ui.widgets.article_view import ArticleView
+from newsreader.ui.widgets.headline_list import HeadlineList
 from shared_paths import REALFEEDS
 
 NOW = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)

@@ -21,8 +21,8 @@ from newsreader.ingest.parse import MAX_ITEMS, MIN_DATE, ParsedFeed, ParseError,
 from newsreader.models import Article, Feed
 from newsreader.sanitize import strip_tracking
 from newsreader.to_markdown import article_markdown
-from newsreader.ui.article_view import ArticleView
-from newsreader.ui.headline_list import HeadlineList
+from newsreader.ui.widgets.article_view import ArticleView
+from newsreader.ui.widgets.headline_list import HeadlineList
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 URL = "https://news.example.org/feed.xml"

@@ -193,8 +193,8 @@ def test_add_feeds_puts_every_entry_in_one_list(data_dir, tmp_path):
 
 @pytest.mark.anyio
 async def test_the_welcome_screen_import_tells_what_it_skipped_and_which_files_it_reads(tmp_path):
-    from newsreader.ui.main_screen import MainScreen
-    from newsreader.ui.welcome_screen import WelcomeScreen
+    from newsreader.ui.screens.main import MainScreen
+    from newsreader.ui.screens.welcome import WelcomeScreen
     from ui_fixtures import make_app
 
     opml, local = hostile_opml(tmp_path)
@@ -360,8 +360,8 @@ def demo_template(tmp_path_factory) -> Path:
 
 @pytest.mark.anyio
 async def test_the_reader_warns_about_the_clash_and_quits_with_q(demo_template, tmp_path, capsys):
-    from newsreader.app import NewsReaderApp
-    from newsreader.ui.main_screen import MainScreen
+    from newsreader.ui.app import NewsReaderApp
+    from newsreader.ui.screens.main import MainScreen
     from ui_fixtures import copy_cache, frozen_now, open_library
 
     lib = open_library(copy_cache(demo_template, tmp_path / "data"))

@@ -38,8 +38,8 @@ from newsreader.library import Library
 from newsreader.marks import Marks
 from newsreader.paths import CONFIG_DIR_ENV, DATA_DIR_ENV
 from newsreader.store import MANIFEST, TMP_PREFIX, Store
-from newsreader.ui import main_screen
-from newsreader.ui.main_screen import MainScreen
+from newsreader.ui.screens import main as main_screen
+from newsreader.ui.screens.main import MainScreen
 from sample_feeds import rss
 from ui_fixtures import build_demo_cache, copy_cache, make_app
 
@@ -459,7 +459,7 @@ TUI_SCRIPT = textwrap.dedent(
     """
     import asyncio, sys
     import newsreader.ingest.refresh as refresh_mod
-    from newsreader.app import NewsReaderApp
+    from newsreader.ui.app import NewsReaderApp
     from newsreader.library import Library
 
     original = refresh_mod.refresh

@@ -20,7 +20,7 @@ import pytest
 
 from newsreader.library import Library
 from newsreader.store import ReadOnly, Store
-from newsreader.ui.main_screen import READ_ONLY_NOTICE, MainScreen
+from newsreader.ui.screens.main import READ_ONLY_NOTICE, MainScreen
 from ui_fixtures import build_demo_cache, copy_cache, make_app
 
 COMMAND = Path(sys.executable).with_name("newsreader")

@@ -11,9 +11,9 @@ import ui_fixtures
 from newsreader.library import Library, TagCount
 from newsreader.models import Article, Feed, tag_key
 from newsreader.store import Batch
-from newsreader.ui.article_view import ArticleView
-from newsreader.ui.headline_list import HeadlineList
-from newsreader.ui.tag_pane import MORE, TOPICS_FOLDED, TOPICS_HEADER, TagPane
+from newsreader.ui.widgets.article_view import ArticleView
+from newsreader.ui.widgets.headline_list import HeadlineList
+from newsreader.ui.widgets.tag_pane import MORE, TOPICS_FOLDED, TOPICS_HEADER, TagPane
 from ui_fixtures import FROZEN_NOW, build_demo_cache, copy_cache, make_app
 
 pytestmark = pytest.mark.anyio

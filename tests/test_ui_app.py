@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from newsreader.library import Library
-from newsreader.ui.article_view import ArticleView
-from newsreader.ui.headline_list import HeadlineList
-from newsreader.ui.main_screen import MainScreen
-from newsreader.ui.tag_pane import TagPane
+from newsreader.ui.screens.main import MainScreen
+from newsreader.ui.widgets.article_view import ArticleView
+from newsreader.ui.widgets.headline_list import HeadlineList
+from newsreader.ui.widgets.tag_pane import TagPane
 from sample_feeds import item, rss
 from ui_fixtures import build_demo_cache, copy_cache, make_app, open_library
 
@@ -348,7 +348,7 @@ async def test_welcome_screen_adds_a_feed_and_opens_the_reader(feed_server, tmp_
     Library.open(tmp_path / "empty").close()
     app = make_app(tmp_path / "empty", tmp_path)
     async with app.run_test(size=(120, 35)) as pilot:
-        from newsreader.ui.welcome_screen import WelcomeScreen
+        from newsreader.ui.screens.welcome import WelcomeScreen
 
         assert isinstance(app.screen, WelcomeScreen)
         app.post_message(WelcomeScreen.AddFeed("javascript:alert(1)"))

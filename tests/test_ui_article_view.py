@@ -19,7 +19,7 @@ from textual.widgets.markdown import MarkdownBlock
 from newsreader.models import Article, Enclosure, article_id_for
 from newsreader.related import Related
 from newsreader.to_markdown import article_markdown
-from newsreader.ui.article_view import (
+from newsreader.ui.widgets.article_view import (
     FAST_PATH_CHARS,
     ArticleView,
     FastMarkdown,
@@ -27,7 +27,7 @@ from newsreader.ui.article_view import (
     TagRow,
     estimate_blocks,
 )
-from newsreader.ui.coverage import CoverageRow
+from newsreader.ui.widgets.coverage import CoverageRow
 
 pytestmark = pytest.mark.anyio
 

@@ -12,11 +12,11 @@ import pytest
 from newsreader.ingest.refresh import refresh
 from newsreader.library import Library
 from newsreader.models import Article
-from newsreader.ui.article_view import ArticleView, RelatedBox
 from newsreader.ui.copy_groups import CopyGroups, Fold
-from newsreader.ui.coverage import CoverageRow
-from newsreader.ui.headline_list import HeadlineList
-from newsreader.ui.main_screen import MainScreen
+from newsreader.ui.screens.main import MainScreen
+from newsreader.ui.widgets.article_view import ArticleView, RelatedBox
+from newsreader.ui.widgets.coverage import CoverageRow
+from newsreader.ui.widgets.headline_list import HeadlineList
 from sample_feeds import item, rss
 from ui_fixtures import build_demo_cache, copy_cache, make_app, open_library
 

@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from textual.strip import Strip
 
 from newsreader.models import Article
-from newsreader.ui.headline_list import (
+from newsreader.ui.widgets.headline_list import (
     FEED_WIDTH,
     MARK_WIDTH,
     TIME_WIDTH,

@@ -19,10 +19,10 @@ from newsreader.library import TagCount
 from newsreader.models import Feed
 from newsreader.timefmt import long_time
 from newsreader.ui.bindings import COMMANDS
-from newsreader.ui.feed_health_screen import FeedHealthScreen
-from newsreader.ui.help_screen import PANE_GROUP, HelpScreen
-from newsreader.ui.tag_pane import FEWER, MORE, TOPICS_FOLDED, TOPICS_STEP, TagPane
-from newsreader.ui.welcome_screen import WelcomeScreen
+from newsreader.ui.screens.feed_health import FeedHealthScreen
+from newsreader.ui.screens.help import PANE_GROUP, HelpScreen
+from newsreader.ui.screens.welcome import WelcomeScreen
+from newsreader.ui.widgets.tag_pane import FEWER, MORE, TOPICS_FOLDED, TOPICS_STEP, TagPane
 
 NOW = datetime(2026, 11, 24, 14, 5, tzinfo=UTC)
 HOSTILE = "[/] Array[int] [@click=app.quit]x[/]"

@@ -52,7 +52,7 @@ def open_library(data_dir: Path) -> Library:
 
 
 def make_app(data_dir: Path, state_dir: Path):  # noqa: ANN201 - NewsReaderApp
-    from newsreader.app import NewsReaderApp
+    from newsreader.ui.app import NewsReaderApp
 
     return NewsReaderApp(
         open_library(data_dir),

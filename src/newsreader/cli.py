@@ -302,7 +302,7 @@ def _cmd_read(
 ) -> int:
     """No subcommand: the reader on a terminal; a headline list when output is not a terminal."""
     if sys.stdout.isatty() and sys.stdin.isatty():
-        from newsreader.app import NewsReaderApp
+        from newsreader.ui.app import NewsReaderApp
 
         app = NewsReaderApp(lib, refresh_on_start=refresh_on_start)
         app.run()

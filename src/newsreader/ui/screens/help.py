@@ -78,31 +78,6 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,question_mark,q", "close", "Close", id="close_help"),
     ]
 
-    DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-    }
-    HelpScreen > #help-box {
-        width: 96;
-        max-width: 95%;
-        height: 90%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    HelpScreen #help-title {
-        text-style: bold;
-        color: $accent;
-    }
-    HelpScreen #help-hint {
-        color: $text-muted;
-    }
-    HelpScreen DataTable {
-        height: 1fr;
-        background: $surface;
-    }
-    """
-
     def __init__(
         self,
         commands: Sequence[Command] = COMMANDS,

@@ -63,33 +63,6 @@ class FeedHealthScreen(ModalScreen[str | None]):
         Binding("escape,q", "close", "Close", id="close_feed_health"),
     ]
 
-    DEFAULT_CSS = """
-    FeedHealthScreen {
-        align: center middle;
-    }
-    FeedHealthScreen > #health-box {
-        width: 96%;
-        height: 90%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    FeedHealthScreen #health-title {
-        text-style: bold;
-        color: $accent;
-    }
-    FeedHealthScreen DataTable {
-        height: 1fr;
-        background: $surface;
-    }
-    FeedHealthScreen #health-detail {
-        height: auto;
-        max-height: 6;
-        border-top: solid $panel;
-        color: $text-muted;
-    }
-    """
-
     def __init__(self, feeds: Sequence[Feed], *, now: Callable[[], datetime]) -> None:
         super().__init__()
         self.feeds = health_order(feeds)

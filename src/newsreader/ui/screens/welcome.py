@@ -23,39 +23,6 @@ class WelcomeScreen(Screen[None]):
         Binding("d", "open_demo", "Open the demo", id="welcome_demo"),
     ]
 
-    DEFAULT_CSS = """
-    WelcomeScreen {
-        align: center middle;
-    }
-    WelcomeScreen > #welcome-box {
-        width: 80;
-        max-width: 100%;
-        height: auto;
-        border: round $primary;
-        background: $surface;
-        padding: 1 2;
-    }
-    WelcomeScreen #welcome-title {
-        text-style: bold;
-        color: $accent;
-        margin-bottom: 1;
-    }
-    WelcomeScreen Label {
-        margin-top: 1;
-    }
-    WelcomeScreen #welcome-demo {
-        margin-top: 1;
-    }
-    WelcomeScreen #welcome-error {
-        color: $error;
-        text-style: bold;
-        margin-top: 1;
-    }
-    WelcomeScreen #welcome-error.-empty {
-        display: none;
-    }
-    """
-
     @dataclass
     class AddFeed(Message):
         """Enter in the feed URL field."""

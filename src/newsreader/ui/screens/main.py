@@ -26,11 +26,11 @@ from newsreader.marks import RETRY_INTERVAL, Marks, Written
 from newsreader.models import Article
 from newsreader.related import Related
 from newsreader.sanitize import is_openable
-from newsreader.ui.article_view import ArticleView
 from newsreader.ui.bindings import screen_bindings
 from newsreader.ui.copy_groups import CopyGroups, Fold
-from newsreader.ui.headline_list import HeadlineList
-from newsreader.ui.tag_pane import TagPane
+from newsreader.ui.widgets.article_view import ArticleView
+from newsreader.ui.widgets.headline_list import HeadlineList
+from newsreader.ui.widgets.tag_pane import TagPane
 
 SHOW_DEBOUNCE = 0.12  # s: holding j/k must not render every article on the way
 WATCH_INTERVAL = 5.0  # s: how often to look for another process's commits
@@ -552,12 +552,12 @@ class MainScreen(Screen[None]):
         self.tags.sort_by = "count" if self.tags.sort_by == "name" else "name"
 
     def action_feed_health(self) -> None:
-        from newsreader.ui.feed_health_screen import FeedHealthScreen
+        from newsreader.ui.screens.feed_health import FeedHealthScreen
 
         self.app.push_screen(FeedHealthScreen(self.library.sorted_feeds(), now=self.app.now))  # type: ignore[attr-defined]
 
     def action_help(self) -> None:
-        from newsreader.ui.help_screen import HelpScreen
+        from newsreader.ui.screens.help import HelpScreen
 
         self.app.push_screen(HelpScreen())
 

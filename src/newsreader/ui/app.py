@@ -23,11 +23,11 @@ from newsreader.library import Library, LibraryError, StoreError
 from newsreader.models import utcnow
 from newsreader.opml import OpmlError, import_report, read_opml_report
 from newsreader.ui.bindings import COMMANDS, resolve_keymap
-from newsreader.ui.welcome_screen import WelcomeScreen
+from newsreader.ui.screens.welcome import WelcomeScreen
 
 
 class NewsReaderApp(App[None]):
-    CSS_PATH = "ui/newsreader.tcss"
+    CSS_PATH = "newsreader.tcss"
     TITLE = "newsreader"
     ENABLE_COMMAND_PALETTE = True
 
@@ -101,7 +101,7 @@ class NewsReaderApp(App[None]):
             self._stopping = asyncio.get_running_loop().create_task(self._save_and_exit(sig))
 
     async def _save_and_exit(self, sig: int) -> None:
-        from newsreader.ui.main_screen import MainScreen
+        from newsreader.ui.screens.main import MainScreen
 
         errors: list[str] = []
         for screen in self.screen_stack:
@@ -115,14 +115,14 @@ class NewsReaderApp(App[None]):
 
     def _first_screen(self) -> Screen[None]:
         if self.library.feeds:
-            from newsreader.ui.main_screen import MainScreen
+            from newsreader.ui.screens.main import MainScreen
 
             return MainScreen()
         return WelcomeScreen()
 
     def show_main(self) -> None:
         """Leave the welcome screen once there are feeds."""
-        from newsreader.ui.main_screen import MainScreen
+        from newsreader.ui.screens.main import MainScreen
 
         self.switch_screen(MainScreen())
 
@@ -216,11 +216,11 @@ class NewsReaderApp(App[None]):
 
 def _widget_bindings() -> list[list[tuple[str, str]]]:
     """`(id, keys)` of the bindings that widgets and screens declare themselves, per class."""
-    from newsreader.ui.article_view import ArticleView, TagRow
-    from newsreader.ui.feed_health_screen import FeedHealthScreen, _HealthTable
-    from newsreader.ui.headline_list import HeadlineList
-    from newsreader.ui.help_screen import HelpScreen, _HelpTable
-    from newsreader.ui.tag_pane import TagPane
+    from newsreader.ui.screens.feed_health import FeedHealthScreen, _HealthTable
+    from newsreader.ui.screens.help import HelpScreen, _HelpTable
+    from newsreader.ui.widgets.article_view import ArticleView, TagRow
+    from newsreader.ui.widgets.headline_list import HeadlineList
+    from newsreader.ui.widgets.tag_pane import TagPane
 
     classes: list[type[DOMNode]] = [
         ArticleView,

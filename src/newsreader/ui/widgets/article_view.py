@@ -8,48 +8,38 @@ reader clicks goes through `sanitize.is_openable` before it is handed to the bro
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
-from rich.markdown import Markdown as RichMarkdown
-from rich.segment import Segment
-from rich.style import Style as RichStyle
 from textual import on
 from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.css.styles import RulesMap
-from textual.geometry import Region, Size
 from textual.message import Message
-from textual.strip import Strip
 from textual.style import Style
-from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
-from textual.widgets import Markdown, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Markdown, OptionList
 
 from newsreader.models import EPOCH, Article, Enclosure
 from newsreader.related import Related
 from newsreader.sanitize import is_openable, url_scheme
 from newsreader.timefmt import long_time, short_time
-from newsreader.ui.chip_row import MUTED, ChipRow, click
-from newsreader.ui.coverage import CoverageRow
+from newsreader.ui.widgets.chip_row import MUTED, click
+from newsreader.ui.widgets.coverage import CoverageRow
+from newsreader.ui.widgets.page_parts import (
+    FAST_PATH_BLOCKS,
+    FAST_PATH_CHARS,
+    FastMarkdown,
+    Part,
+    estimate_blocks,
+)
+from newsreader.ui.widgets.related_box import RelatedBox, RelatedEntry
+from newsreader.ui.widgets.tag_row import TagRow
 
-# Past either limit the body is drawn by one rich renderable instead of one widget per block:
-# textual's Markdown costs ~0.4 s for 150 blocks and ~2.7 s for 750 (FACTS.md).
-FAST_PATH_CHARS = 12_000
-FAST_PATH_BLOCKS = 40
 TEASER_LINES = 2  # a related entry's teaser (feed title and lead) is cut to two lines
-_BLOCK_START = re.compile(r"\n\n+|^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]", re.M)
-
-
-def estimate_blocks(markdown: str) -> int:
-    """About how many widgets textual's Markdown would mount for this text (paragraphs, items)."""
-    return 1 + sum(1 for _ in _BLOCK_START.finditer(markdown)) if markdown else 0
 
 
 def _size(length: int) -> str:
@@ -59,239 +49,6 @@ def _size(length: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
-
-
-class _ForwardsClicks:
-    """Click actions of the page's pieces, handed to the enclosing article view."""
-
-    def _view(self) -> ArticleView | None:
-        for node in self.ancestors:  # type: ignore[attr-defined]
-            if isinstance(node, ArticleView):
-                return node
-        return None
-
-    def action_follow_link(self, href: str) -> None:
-        if (view := self._view()) is not None:
-            view.follow_link(href)
-
-    def action_open_enclosure(self, index: int) -> None:
-        if (view := self._view()) is not None:
-            view.open_enclosure(index)
-
-
-class _Part(_ForwardsClicks, Static):
-    """A piece of the page (kicker, headline, ...)."""
-
-
-class FastMarkdown(_ForwardsClicks, Widget):
-    """A long body: rich's Markdown rendered to lines once per width, then drawn line by line.
-
-    One renderable instead of one widget per block, and only the visible lines are drawn: a
-    100 KB article costs one rich render instead of seconds of mounting (FACTS.md).
-    """
-
-    DEFAULT_CSS = """
-    FastMarkdown { height: auto; }
-    """
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._markdown: RichMarkdown | None = None
-        self._source = ""
-        self._key: tuple[int, RichStyle] | None = None
-        self._strips: list[Strip] = []
-
-    @property
-    def source(self) -> str:
-        return self._source
-
-    @property
-    def lines(self) -> list[str]:
-        """The rendered text, line by line, at the current width (for tests and search)."""
-        return [strip.text for strip in self._render_width(self.content_size.width)]
-
-    def update(self, markdown: str) -> None:
-        self._source = markdown
-        self._markdown = RichMarkdown(markdown, hyperlinks=True) if markdown else None
-        self._key = None
-        self._strips = []
-        self.refresh(layout=True)
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._render_width(width))
-
-    def render_line(self, y: int) -> Strip:
-        strips = self._render_width(self.content_size.width)
-        return strips[y] if 0 <= y < len(strips) else Strip.blank(self.content_size.width)
-
-    def _render_width(self, width: int) -> list[Strip]:
-        if self._markdown is None or width <= 0:
-            return []
-        base = self.rich_style
-        key = (width, base)
-        if key != self._key:
-            options = self.app.console_options.update(width=width, height=None, highlight=False)
-            lines = self.app.console.render_lines(self._markdown, options, pad=False)
-            relink = _Relinker()
-            self._strips = [Strip(relink(line)).apply_style(base) for line in lines]
-            self._key = key
-        return self._strips
-
-
-class _Relinker:
-    """Turns rich hyperlinks into click actions, so no OSC 8 link reaches the terminal and
-    every click comes back to `ArticleView.follow_link` for checking."""
-
-    def __init__(self) -> None:
-        self._styles: dict[RichStyle, RichStyle] = {}
-
-    def __call__(self, line: list[Segment]) -> list[Segment]:
-        out = line
-        for index, segment in enumerate(line):
-            style = segment.style
-            if style is None or not style.link:
-                continue
-            relinked = self._styles.get(style)
-            if relinked is None:
-                follow = RichStyle.from_meta({"@click": ("follow_link", (style.link,))})
-                relinked = self._styles[style] = style.update_link(None) + follow
-            if out is line:
-                out = list(line)
-            out[index] = Segment(segment.text, relinked, segment.control)
-        return out
-
-
-class TagRow(ChipRow):
-    """The article's tags as chips: left/right move, enter (or a click) chooses one."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left", "move(-1)", "Previous tag", show=False, id="article_tag_previous"),
-        Binding("right", "move(1)", "Next tag", show=False, id="article_tag_next"),
-        Binding("enter", "choose", "Show this tag", show=False, id="article_tag_choose"),
-    ]
-    DEFAULT_CSS = """
-    TagRow { margin: 1 0 0 0; }
-    """
-    TITLE = "Tags "
-
-    @dataclass
-    class Chosen(Message):
-        tag_row: TagRow
-        tag: str
-
-    @property
-    def tags(self) -> list[str]:
-        return self.labels
-
-    def set_tags(self, tags: Iterable[str]) -> None:
-        self.set_labels(t for t in tags if t.strip())
-
-    def chip_text(self, label: str) -> str:
-        return " #" + label.replace(" ", "\u00a0") + " "
-
-    def chosen(self, index: int) -> None:
-        self.post_message(self.Chosen(self, self.labels[index]))
-
-
-class RelatedEntry(Visual):
-    """One related story: its number in a gutter, then blocks of text with a hanging indent,
-    each optionally cut to a number of lines (the teaser gets two)."""
-
-    GUTTER = 3
-
-    def __init__(self, number: Content, blocks: Sequence[tuple[Content, int | None]]) -> None:
-        self.number = number
-        self.blocks = list(blocks)
-
-    @property
-    def plain(self) -> str:
-        return "\n".join([self.number.plain, *(block.plain for block, _ in self.blocks)])
-
-    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
-        widest = max(
-            (b.get_optimal_width(rules, container_width) for b, _ in self.blocks), default=0
-        )
-        return self.GUTTER + widest
-
-    def get_height(self, rules: RulesMap, width: int) -> int:
-        inner = max(1, width - self.GUTTER)
-        heights = [block.get_height(rules, inner) for block, _ in self.blocks]
-        return sum(
-            min(h, limit) if limit else h
-            for h, (_, limit) in zip(heights, self.blocks, strict=True)
-        )
-
-    def render_strips(
-        self, width: int, height: int | None, style: Style, options: RenderOptions
-    ) -> list[Strip]:
-        inner = max(1, width - self.GUTTER)
-        base = style.rich_style
-        lines: list[Strip] = []
-        for block, limit in self.blocks:
-            strips = block.render_strips(inner, None, style, options)
-            if limit and len(strips) > limit:
-                last = strips[limit - 1].crop(0, inner - 1)
-                strips = [*strips[: limit - 1], Strip.join([last, Strip([Segment("…", base)])])]
-            lines.extend(strips)
-        gutter = Strip.blank(self.GUTTER, base)
-        number = self.number.render_strips(self.GUTTER, 1, style, options)
-        first = number[0].crop_pad(self.GUTTER, 0, 0, base) if number else gutter
-        return [Strip.join([first if y == 0 else gutter, line]) for y, line in enumerate(lines)]
-
-
-class RelatedBox(OptionList):
-    """The bordered "Related stories" box: up/down move, enter (or a click) chooses."""
-
-    DEFAULT_CSS = """
-    RelatedBox {
-        height: auto;
-        margin: 1 0 1 0;
-        border: round $primary 60%;
-        border-title-color: $accent;
-        border-title-style: bold;
-        padding: 0 1;
-        /* OptionList caps itself at 100% and scrolls inside; the box is part of a scrolling
-           page, so it is as tall as its entries. */
-        max-height: initial;
-        overflow-y: hidden;
-        &:focus { border: round $accent; }
-    }
-    """
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.border_title = "Related stories"
-        self.article_ids: list[str] = []
-        self.entries: list[RelatedEntry] = []
-
-    def set_entries(self, article_ids: Sequence[str], entries: Sequence[RelatedEntry]) -> None:
-        self.article_ids = list(article_ids)
-        self.entries = list(entries)
-        options: list[Option | None] = []
-        for entry in self.entries:
-            if options:
-                options.append(None)  # a rule between entries (option padding has no height)
-            options.append(Option(entry))
-        self.set_options(options)
-        if self.entries:
-            self.highlighted = 0
-
-    def scroll_to_highlight(self, top: bool = False) -> None:
-        # The box is as tall as its entries and never scrolls; the page around it does, and
-        # only while the reader moves through the box.
-        index = self.highlighted
-        page = self.parent
-        if index is None or not self.has_focus or not isinstance(page, Widget):
-            return
-        if not 0 <= index < len(self.entries):
-            return
-        width = self.scrollable_content_region.width
-        rules = cast(RulesMap, self.styles)
-        heights = [entry.get_height(rules, width) + 1 for entry in self.entries]
-        y = self.virtual_region.y + self.styles.gutter.top + sum(heights[:index])
-        page.scroll_to_region(
-            Region(0, y, width, heights[index]), animate=False, immediate=True, top=top
-        )
 
 
 class ArticleView(VerticalScroll, can_focus=True):
@@ -381,17 +138,17 @@ class ArticleView(VerticalScroll, can_focus=True):
         self._pending_scroll: float | None = None
 
     def compose(self) -> Iterable[Widget]:
-        yield _Part(Content("No article selected"), id="article-message")
-        yield _Part(id="article-kicker")
-        yield _Part(id="article-headline")
-        yield _Part(id="article-dateline")
+        yield Part(Content("No article selected"), id="article-message")
+        yield Part(id="article-kicker")
+        yield Part(id="article-headline")
+        yield Part(id="article-dateline")
         yield CoverageRow(id="article-coverage")
-        yield _Part(id="article-lead")
+        yield Part(id="article-lead")
         yield Markdown(id="article-body", open_links=False)
         yield FastMarkdown(id="article-body-fast")
-        yield _Part(id="article-source")
+        yield Part(id="article-source")
         yield TagRow(id="article-tags")
-        yield _Part(id="article-enclosures")
+        yield Part(id="article-enclosures")
         yield RelatedBox(id="article-related")
 
     def on_mount(self) -> None:
@@ -578,8 +335,8 @@ class ArticleView(VerticalScroll, can_focus=True):
 
     # ------------------------------------------------------------------ internals
 
-    def _part(self, part_id: str) -> _Part:
-        return self.query_one(f"#{part_id}", _Part)
+    def _part(self, part_id: str) -> Part:
+        return self.query_one(f"#{part_id}", Part)
 
     def _show_only(self, *part_ids: str) -> None:
         visible = set(part_ids)

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from newsreader.models import Article
-from newsreader.ui.chip_row import ChipRow
+from newsreader.ui.widgets.chip_row import ChipRow
 
 
 def one_per_feed(articles: Iterable[Article]) -> list[Article]:

@@ -1,0 +1,1 @@
+"""The reader's screens: main (three panes), help, feed health, welcome."""
