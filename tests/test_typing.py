@@ -1,6 +1,5 @@
-"""mypy over the engine (pyproject's [tool.mypy]: src/newsreader without ui/ for now), so the
-types that ship with the package (py.typed) stay true."""
-
+"""mypy over the whole package, engine and UI (pyproject's [tool.mypy]), so the types that ship
+with the package (py.typed) stay true."""
 import subprocess
 import sys
 from pathlib import Path

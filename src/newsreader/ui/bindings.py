@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.keys import _character_to_key  # the key names Textual's keymap uses
 
 
@@ -73,7 +73,7 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
-def screen_bindings() -> list[Binding]:
+def screen_bindings() -> list[BindingType]:
     """The main screen's bindings, built from COMMANDS."""
     return [
         Binding(c.keys, c.action, c.description, show=c.show, id=c.id, priority=False)

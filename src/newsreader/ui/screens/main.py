@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,6 +32,9 @@ from newsreader.ui.copy_groups import CopyGroups, Fold
 from newsreader.ui.widgets.article_view import ArticleView
 from newsreader.ui.widgets.headline_list import HeadlineList
 from newsreader.ui.widgets.tag_pane import TagPane
+
+if TYPE_CHECKING:
+    from newsreader.ui.app import NewsReaderApp
 
 SHOW_DEBOUNCE = 0.12  # s: holding j/k must not render every article on the way
 WATCH_INTERVAL = 5.0  # s: how often to look for another process's commits
@@ -74,7 +78,12 @@ class MainScreen(Screen[None]):
 
     @property
     def library(self) -> Library:
-        return self.app.library  # type: ignore[attr-defined, no-any-return]
+        return self.reader.library
+
+    @property
+    def reader(self) -> NewsReaderApp:
+        """The app, typed: its library, clock and start-up options."""
+        return cast("NewsReaderApp", self.app)
 
     @property
     def marks(self) -> Marks:
@@ -84,7 +93,7 @@ class MainScreen(Screen[None]):
         return self._marks
 
     def compose(self) -> ComposeResult:
-        now = self.app.now  # type: ignore[attr-defined]
+        now = self.reader.now
         with Horizontal(id="panes"):
             yield TagPane(id="tags")
             yield HeadlineList(now=now, feed_title=self.library.feed_title, id="headlines")
@@ -127,7 +136,7 @@ class MainScreen(Screen[None]):
         if self.library.read_only:
             self.query_one("#status", Static).update(Content(READ_ONLY_NOTICE))
             return  # nothing to refresh into
-        if self.app.refresh_on_start:  # type: ignore[attr-defined]
+        if self.reader.refresh_on_start:
             self.call_after_refresh(self.action_refresh_all)
         if ui.refresh_minutes > 0:
             self.set_interval(ui.refresh_minutes * 60, self.action_refresh_all)
@@ -554,7 +563,7 @@ class MainScreen(Screen[None]):
     def action_feed_health(self) -> None:
         from newsreader.ui.screens.feed_health import FeedHealthScreen
 
-        self.app.push_screen(FeedHealthScreen(self.library.sorted_feeds(), now=self.app.now))  # type: ignore[attr-defined]
+        self.app.push_screen(FeedHealthScreen(self.library.sorted_feeds(), now=self.reader.now))
 
     def action_help(self) -> None:
         from newsreader.ui.screens.help import HelpScreen

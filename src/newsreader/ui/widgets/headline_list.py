@@ -391,7 +391,7 @@ class HeadlineList(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ events
 
-    def _on_click(self, event: events.Click) -> None:
+    async def _on_click(self, event: events.Click) -> None:
         # Textual also runs Widget._on_click (every handler in the MRO is dispatched).
         offset = event.get_content_offset(self)
         if offset is None:
