@@ -1,5 +1,6 @@
 """mypy over the whole package, engine and UI (pyproject's [tool.mypy]), so the types that ship
 with the package (py.typed) stay true."""
+
 import subprocess
 import sys
 from pathlib import Path
