@@ -98,6 +98,7 @@ UI_MAY_IMPORT = (
     "newsreader.ingest.refresh",  # the service call `refresh` and its progress value
     "newsreader.models",
     "newsreader.history",
+    "newsreader.views",
     "newsreader.related",  # the Related value shown under an article
     "newsreader.timefmt",
     "newsreader.sanitize",

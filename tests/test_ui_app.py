@@ -143,7 +143,7 @@ async def test_search_results_appear_as_a_pseudo_tag(data, tmp_path):
         await pilot.press(*"Quellwerk")
         await pilot.press("enter")
         await settle(pilot, app)
-        assert screen.view == "search:Quellwerk"
+        assert screen.view.key == "search:Quellwerk"
         found = screen.query_one(HeadlineList).articles
         assert found and all(
             "quellwerk" in (a.headline + a.lead + " ".join(a.tags)).casefold() for a in found

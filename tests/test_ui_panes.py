@@ -23,9 +23,14 @@ from newsreader.ui.screens.feed_health import FeedHealthScreen
 from newsreader.ui.screens.help import PANE_GROUP, HelpScreen
 from newsreader.ui.screens.welcome import WelcomeScreen
 from newsreader.ui.widgets.tag_pane import FEWER, MORE, TOPICS_FOLDED, TOPICS_STEP, TagPane
+from newsreader.views import View
 
 NOW = datetime(2026, 11, 24, 14, 5, tzinfo=UTC)
 HOSTILE = "[/] Array[int] [@click=app.quit]x[/]"
+
+
+def view_keys(pane) -> list[str]:  # noqa: ANN001
+    return [v.key for v in pane.views]
 
 
 def screen_text(app: App[object]) -> str:
@@ -76,7 +81,7 @@ class PaneHost(App[None]):
     @on(TagPane.ViewChosen)
     def _chosen(self, event: TagPane.ViewChosen) -> None:
         assert event.tag_pane is self.query_one(TagPane)
-        self.chosen.append(event.view)
+        self.chosen.append(event.view.key)
 
 
 def fill(pane: TagPane, **overrides: object) -> None:
@@ -105,7 +110,7 @@ async def with_pane(check: Callable[[Pilot[None], TagPane], Awaitable[None]]) ->
 
 def test_tag_pane_rows_and_right_aligned_counts() -> None:
     async def check(pilot: Pilot[None], pane: TagPane) -> None:
-        assert pane.views == [
+        assert view_keys(pane) == [
             "all",
             "unread",
             "starred",
@@ -159,13 +164,13 @@ def test_tag_pane_sort_toggle_orders_tags_and_feeds_by_unread() -> None:
         assert pane.sort_by == "name"
         await pilot.press("S")
         assert pane.sort_by == "count"
-        tags = [v for v in pane.views if v.startswith("tag:")]
-        feeds = [v for v in pane.views if v.startswith("feed:")]
+        tags = [v for v in view_keys(pane) if v.startswith("tag:")]
+        feeds = [v for v in view_keys(pane) if v.startswith("feed:")]
         assert tags == ["tag:middle", "tag:zeta", "tag:Alpha"]
         assert feeds == [f"feed:{ALPHA.id}", f"feed:{ZULU.id}", f"feed:{BROKEN.id}"]
         await pilot.press("S")
         assert pane.sort_by == "name"
-        assert [v for v in pane.views if v.startswith("tag:")] == [
+        assert [v for v in view_keys(pane) if v.startswith("tag:")] == [
             "tag:Alpha",
             "tag:middle",
             "tag:zeta",
@@ -179,13 +184,13 @@ def test_tag_pane_feeds_toggle_hides_and_shows_the_feeds() -> None:
         assert pane.show_feeds
         await pilot.press("f")
         assert not pane.show_feeds
-        assert not [v for v in pane.views if v.startswith("feed:")]
+        assert not [v for v in view_keys(pane) if v.startswith("feed:")]
         assert "Feeds" not in [ln.strip() for ln in pane_lines(pane)]
         fill(pane)  # new data keeps the setting
         await pilot.pause()
-        assert not [v for v in pane.views if v.startswith("feed:")]
+        assert not [v for v in view_keys(pane) if v.startswith("feed:")]
         await pilot.press("f")
-        assert len([v for v in pane.views if v.startswith("feed:")]) == 3
+        assert len([v for v in view_keys(pane) if v.startswith("feed:")]) == 3
 
     run(lambda: with_pane(check))
 
@@ -207,14 +212,14 @@ def test_tag_pane_search_pseudo_tag() -> None:
     async def check(pilot: Pilot[None], pane: TagPane) -> None:
         fill(pane, search="climate [/]", search_count=4)
         await pilot.pause()
-        assert pane.views[:4] == ["all", "unread", "starred", "search:climate [/]"]
+        assert view_keys(pane)[:4] == ["all", "unread", "starred", "search:climate [/]"]
         assert line_of(pane, "Search: climate [/]").endswith(" 4")
-        assert pane.select_view("search:climate [/]")
+        assert pane.select_view(View.from_key("search:climate [/]"))
         await pilot.press("enter")
         assert pilot.app.chosen == ["search:climate [/]"]
         fill(pane, search=None)
         await pilot.pause()
-        assert not [v for v in pane.views if v.startswith("search:")]
+        assert not [v for v in view_keys(pane) if v.startswith("search:")]
         # The searched view is gone: the highlight falls back to "all", not to a random row.
         assert pane.highlighted_view == "all"
 
@@ -231,7 +236,7 @@ def test_tag_pane_keeps_the_highlighted_view_across_set_data() -> None:
         assert pane.highlighted_view == "tag:zeta"
         assert pane.highlighted == row_before + 2
         assert pilot.app.chosen == []  # neither moving nor a refresh chooses anything
-        assert pane.view == "all"
+        assert pane.view.key == "all"
 
     run(lambda: with_pane(check))
 
@@ -245,7 +250,7 @@ def test_tag_pane_keeps_the_highlighted_row_in_place_on_screen() -> None:
     async def check(pilot: Pilot[None], pane: TagPane) -> None:
         pane.styles.height = 6
         await pilot.pause()
-        assert pane.select_view("tag:zeta")
+        assert pane.select_view(View.from_key("tag:zeta"))
         await pilot.pause()
         pane.scroll_y = 6  # zeta (line 7) second from the top
         await pilot.pause()
@@ -265,21 +270,21 @@ def test_tag_pane_enter_and_click_post_view_chosen() -> None:
         assert pilot.app.chosen == []
         await pilot.press("enter")
         assert pilot.app.chosen == ["unread"]
-        assert pane.view == "unread"
+        assert pane.view.key == "unread"
         assert line_of(pane, "Unread").startswith("▸ ")
         assert line_of(pane, "All articles").startswith("  ")
-        zeta_row = pane.views.index("tag:zeta") + 2  # two lines above: rule and header
+        zeta_row = view_keys(pane).index("tag:zeta") + 2  # two lines above: rule and header
         await pilot.click(TagPane, offset=(4, zeta_row))
         await pilot.pause()
         assert pilot.app.chosen == ["unread", "tag:zeta"]
         # Choosing programmatically moves the highlight and mark but posts nothing.
-        assert pane.select_view(f"feed:{ALPHA.id}")
-        assert not pane.select_view("tag:nope")
-        assert pane.select_view("tag:  ZETA ")  # as an article may spell it
-        assert pane.view == "tag:zeta"
-        assert pane.select_view(f"feed:{ALPHA.id}")
+        assert pane.select_view(View.from_key(f"feed:{ALPHA.id}"))
+        assert not pane.select_view(View.from_key("tag:nope"))
+        assert pane.select_view(View.from_key("tag:  ZETA "))  # as an article may spell it
+        assert pane.view.key == "tag:zeta"
+        assert pane.select_view(View.from_key(f"feed:{ALPHA.id}"))
         await pilot.pause()
-        assert pane.view == f"feed:{ALPHA.id}" == pane.highlighted_view
+        assert pane.view.key == f"feed:{ALPHA.id}" == pane.highlighted_view
         assert pilot.app.chosen == ["unread", "tag:zeta"]
 
     run(lambda: with_pane(check))
@@ -294,7 +299,7 @@ def topics(n: int) -> list[TagCount]:
 
 def topic_views(pane: TagPane) -> list[str]:
     user = {f"tag:{t.tag}" for t in TAGS}
-    return [v for v in pane.views if v.startswith("tag:") and v not in user]
+    return [v for v in view_keys(pane) if v.startswith("tag:") and v not in user]
 
 
 def test_tag_pane_user_tags_first_then_the_feeds_topics_by_unread() -> None:
@@ -307,7 +312,7 @@ def test_tag_pane_user_tags_first_then_the_feeds_topics_by_unread() -> None:
         ]
         fill(pane, tags=[cats[0], TAGS[0], cats[1], TAGS[1], cats[2], TAGS[2], cats[3]])
         await pilot.pause()
-        assert pane.views[3:10] == [
+        assert view_keys(pane)[3:10] == [
             "tag:Alpha",
             "tag:middle",
             "tag:zeta",  # the user's own, by name
@@ -341,7 +346,7 @@ def test_tag_pane_folds_the_long_tail_and_expands_it_on_enter() -> None:
         assert pane.hidden_topics == 1000 - TOPICS_FOLDED
         assert line_of(pane, "more").strip() == "… 980 more"
         assert "fewer" not in "".join(pane_lines(pane))
-        assert "fold:more" not in pane.views  # not a view
+        assert "fold:more" not in view_keys(pane)  # not a view
         pane.highlighted = pane.get_option_index(MORE)
         await pilot.press("enter")
         shown = TOPICS_FOLDED + TOPICS_STEP
@@ -349,7 +354,7 @@ def test_tag_pane_folds_the_long_tail_and_expands_it_on_enter() -> None:
         assert line_of(pane, "more").strip() == f"… {1000 - shown} more"
         # The highlight lands on the first topic the fold hid; nothing was chosen.
         assert pane.highlighted_view == f"tag:topic {TOPICS_FOLDED:05d}"
-        assert pilot.app.chosen == [] and pane.view == "all"
+        assert pilot.app.chosen == [] and pane.view.key == "all"
         # New data (a refresh, a read mark) keeps it expanded.
         fill(pane, tags=[*TAGS, *topics(1000)])
         await pilot.pause()
@@ -367,21 +372,21 @@ def test_tag_pane_folded_topic_shows_while_chosen() -> None:
     async def check(pilot: Pilot[None], pane: TagPane) -> None:
         fill(pane, tags=[*TAGS, *topics(1000)])
         await pilot.pause()
-        assert "tag:topic 00500" not in pane.views
-        assert pane.select_view("tag:  TOPIC 00500")  # as an article may spell it
-        assert pane.view == "tag:topic 00500" == pane.highlighted_view
+        assert "tag:topic 00500" not in view_keys(pane)
+        assert pane.select_view(View.from_key("tag:  TOPIC 00500"))  # as an article may spell it
+        assert pane.view.key == "tag:topic 00500" == pane.highlighted_view
         assert topic_views(pane)[-1] == "tag:topic 00500"  # after the busiest ones
         assert line_of(pane, "topic 00500").startswith("▸ ")
         assert line_of(pane, "more").strip() == "… 979 more"
         assert pilot.app.chosen == []
-        assert not pane.select_view("tag:topic 99999")
+        assert not pane.select_view(View.from_key("tag:topic 99999"))
         # Chosen by Enter, it stays; once another view is chosen, the next rebuild drops it.
         await pilot.press("enter")
         assert pilot.app.chosen == ["tag:topic 00500"]
-        assert pane.select_view("unread")
+        assert pane.select_view(View.from_key("unread"))
         fill(pane, tags=[*TAGS, *topics(1000)])
         await pilot.pause()
-        assert "tag:topic 00500" not in pane.views
+        assert "tag:topic 00500" not in view_keys(pane)
 
     run(lambda: with_pane(check))
 
@@ -393,7 +398,7 @@ def test_tag_pane_sort_toggle_sorts_user_tags_and_keeps_topics_ranked() -> None:
         ranked = [f"tag:topic {i:05d}" for i in range(TOPICS_FOLDED)]
         assert topic_views(pane) == ranked
         await pilot.press("S")
-        user = [v for v in pane.views if v.startswith("tag:") and v not in ranked]
+        user = [v for v in view_keys(pane) if v.startswith("tag:") and v not in ranked]
         assert user == ["tag:middle", "tag:zeta", "tag:Alpha"]
         assert topic_views(pane) == ranked  # the fold keeps the busiest in either order
 

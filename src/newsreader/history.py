@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from newsreader.views import View
+
 
 @dataclass(frozen=True, slots=True)
 class Place:
     """One stop in the history."""
 
-    view: str  # the headline list shown: "all", "unread", "starred", "tag:X", "feed:ID", "search:Q"
+    view: View  # the headline list shown
     article_id: str | None  # the open article
     headline_row: int = 0  # the selected row of the headline list
     scroll_y: float = 0.0  # the article pane's scroll offset

@@ -32,6 +32,7 @@ from newsreader.ui.copy_groups import CopyGroups, Fold
 from newsreader.ui.widgets.article_view import ArticleView
 from newsreader.ui.widgets.headline_list import HeadlineList
 from newsreader.ui.widgets.tag_pane import TagPane
+from newsreader.views import View, ViewKind
 
 if TYPE_CHECKING:
     from newsreader.ui.app import NewsReaderApp
@@ -59,7 +60,7 @@ class MainScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.view = "all"
+        self.view = View.ALL
         self.unread_only = False
         self.search_query: str | None = None
         self.history = History()
@@ -146,21 +147,22 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ lists
 
-    def _view_articles(self, view: str) -> list[Article]:
+    def _view_articles(self, view: View) -> list[Article]:
         lib = self.library
-        if view == "unread":
+        kind, value = view.kind, view.value
+        if kind is ViewKind.UNREAD:
             items = [a for a in lib.newest_first() if not a.read]
-        elif view == "starred":
+        elif kind is ViewKind.STARRED:
             items = [a for a in lib.newest_first() if a.starred]
-        elif view.startswith("tag:"):
-            items = lib.with_tag(view[4:])
-        elif view.startswith("feed:"):
-            items = lib.newest_first(a for a in lib.articles.values() if a.feed_id == view[5:])
-        elif view.startswith("search:"):
-            items = lib.search(view[7:])
+        elif kind is ViewKind.TAG:
+            items = lib.with_tag(value)
+        elif kind is ViewKind.FEED:
+            items = lib.newest_first(a for a in lib.articles.values() if a.feed_id == value)
+        elif kind is ViewKind.SEARCH:
+            items = lib.search(value)
         else:
             items = lib.newest_first()
-        if self.unread_only and view != "unread":
+        if self.unread_only and kind is not ViewKind.UNREAD:
             items = [a for a in items if not a.read]
         return items
 
@@ -188,17 +190,21 @@ class MainScreen(Screen[None]):
         self._update_title()
 
     def _update_title(self) -> None:
-        label = {"all": "All articles", "unread": "Unread", "starred": "Starred"}.get(self.view)
+        kind, value = self.view.kind, self.view.value
+        label = {
+            ViewKind.ALL: "All articles",
+            ViewKind.UNREAD: "Unread",
+            ViewKind.STARRED: "Starred",
+        }.get(kind)
         if label is None:
-            kind, _, value = self.view.partition(":")
-            if kind == "feed":
+            if kind is ViewKind.FEED:
                 value = self.library.feed_title(value)
-            label = f"{kind.capitalize()}: {value}"
+            label = f"{kind.value.capitalize()}: {value}"
         if self.unread_only:
             label += " (unread only)"
         self.headlines.border_title = Content(f"{label} · {len(self.headlines.articles)}")
 
-    def _set_view(self, view: str, *, keep: str | None = None) -> None:
+    def _set_view(self, view: View, *, keep: str | None = None) -> None:
         self.view = view
         self.tags.select_view(view)
         self._fill_headlines(keep=keep)
@@ -302,7 +308,7 @@ class MainScreen(Screen[None]):
 
     @on(ArticleView.TagChosen)
     def _on_tag(self, event: ArticleView.TagChosen) -> None:
-        self._set_view(f"tag:{event.tag}", keep=self.article_view.article_id)
+        self._set_view(View.tag(event.tag), keep=self.article_view.article_id)
 
     @on(TagPane.ViewChosen)
     def _on_view(self, event: TagPane.ViewChosen) -> None:
@@ -336,8 +342,8 @@ class MainScreen(Screen[None]):
         self._cancel_pending_show()
         if place.view != self.view:
             self.view = place.view
-            if place.view.startswith("search:"):
-                self.search_query = place.view[7:]
+            if place.view.kind is ViewKind.SEARCH:
+                self.search_query = place.view.value
                 self._fill_tags()
             self.tags.select_view(place.view)
             self._fill_headlines(quiet=True)
@@ -523,7 +529,7 @@ class MainScreen(Screen[None]):
             return
         self.search_query = query
         self._fill_tags()
-        self._set_view(f"search:{query}")
+        self._set_view(View.search(query))
         self.headlines.focus()
         self.notify(f"{len(self.headlines.articles)} articles match", timeout=2, markup=False)
 

@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 
 from newsreader.library import TagCount
 from newsreader.models import Feed, tag_key
+from newsreader.views import View, ViewKind
 
 SortBy = Literal["name", "count"]
 
@@ -102,8 +103,8 @@ def _busiest(tc: TagCount) -> tuple[int, int, str, str]:
 class TagPane(OptionList):
     """Views, tags and feeds; Enter or a click chooses one (ViewChosen), moving only highlights.
 
-    View ids: "all", "unread", "starred", "search:<query>", "tag:<tag>", "feed:<feed id>".
-    The fold rows ("fold:more", "fold:fewer") show more or fewer topics on Enter.
+    A view's row id is its `View.key` ("all", "tag:<tag>", "feed:<feed id>", ...). The fold
+    rows ("fold:more", "fold:fewer") show more or fewer topics on Enter.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -125,7 +126,7 @@ class TagPane(OptionList):
         """Enter or a click on a view."""
 
         tag_pane: TagPane
-        view: str
+        view: View
 
         @property
         def control(self) -> TagPane:
@@ -146,7 +147,7 @@ class TagPane(OptionList):
         super().__init__(name=name, id=id, classes=classes, markup=False)
         self.set_reactive(TagPane.sort_by, sort_by)
         self.set_reactive(TagPane.show_feeds, show_feeds)
-        self._view = "all"
+        self._view = View.ALL
         self._all_count = 0
         self._unread_count = 0
         self._starred_count = 0
@@ -199,44 +200,46 @@ class TagPane(OptionList):
         self._rebuild()
 
     @property
-    def view(self) -> str:
+    def view(self) -> View:
         """The chosen view (what the headlines show), marked with ▸."""
         return self._view
 
     @property
     def highlighted_view(self) -> str | None:
-        """The id of the highlighted row: a view, or a fold row."""
+        """The id of the highlighted row: a view's key, or a fold row's id."""
         option = self.highlighted_option
         return None if option is None else option.id
 
     @property
-    def views(self) -> list[str]:
+    def views(self) -> list[View]:
         """Every view shown, in display order."""
-        return [o.id for o in self.options if o.id is not None and o.id in self._specs]
+        return [
+            View.from_key(o.id) for o in self.options if o.id is not None and o.id in self._specs
+        ]
 
     @property
     def hidden_topics(self) -> int:
         """How many topics the fold hides."""
         return self._hidden_topics
 
-    def select_view(self, view: str) -> bool:
+    def select_view(self, view: View) -> bool:
         """Highlight `view` and mark it chosen, without posting ViewChosen; False if absent.
 
         Tags match case-insensitively: an article's "politics" selects the pane's "Politics".
         A folded topic is shown below the others while it is the chosen view.
         """
-        if view not in self._specs and view.startswith("tag:"):
-            tc = self._tags.get(tag_key(view[4:]))
+        if view.key not in self._specs and view.kind is ViewKind.TAG:
+            tc = self._tags.get(tag_key(view.value))
             if tc is None:
                 return False
-            view = f"tag:{tc.tag}"
-            if view not in self._specs:
+            view = View.tag(tc.tag)
+            if view.key not in self._specs:
                 self._view = view
-                self._rebuild(focus=view)
+                self._rebuild(focus=view.key)
                 return True
-        if view not in self._specs:
+        if view.key not in self._specs:
             return False
-        self.highlighted = self.get_option_index(view)
+        self.highlighted = self.get_option_index(view.key)
         self._set_view(view)
         return True
 
@@ -245,7 +248,7 @@ class TagPane(OptionList):
         before = self._topics_shown
         self._topics_shown += TOPICS_STEP
         ranked = self._top_topics()
-        self._rebuild(focus=f"tag:{ranked[before].tag}" if before < len(ranked) else None)
+        self._rebuild(focus=View.tag(ranked[before].tag).key if before < len(ranked) else None)
 
     def fold_topics(self) -> None:
         """Back to the busiest TOPICS_FOLDED topics."""
@@ -274,21 +277,22 @@ class TagPane(OptionList):
         elif event.option_id == FEWER:
             self.fold_topics()
         elif event.option_id is not None:
-            self._set_view(event.option_id)
-            self.post_message(self.ViewChosen(self, event.option_id))
+            view = View.from_key(event.option_id)
+            self._set_view(view)
+            self.post_message(self.ViewChosen(self, view))
 
     # ------------------------------------------------------------------ rows
 
-    def _set_view(self, view: str) -> None:
+    def _set_view(self, view: View) -> None:
         old, self._view = self._view, view
-        for changed in {old, view}:
+        for changed in {old.key, view.key}:
             if changed in self._specs:
                 self.replace_option_prompt(changed, self._row(changed, self._specs[changed]))
 
-    def _row(self, view: str, spec: _Spec) -> _Row:
+    def _row(self, key: str, spec: _Spec) -> _Row:
         mark = (
             Content.styled(f"{CURRENT_MARK} ", "$accent bold")
-            if view == self._view
+            if key == self._view.key
             else Content("  ")
         )
         label = spec.label.stylize("bold") if spec.bold else spec.label
@@ -318,18 +322,18 @@ class TagPane(OptionList):
 
     @staticmethod
     def _tag_row(tc: TagCount) -> tuple[str, _Spec]:
-        return f"tag:{tc.tag}", _Spec(Content(tc.tag), tc.unread, bold=tc.unread > 0)
+        return View.tag(tc.tag).key, _Spec(Content(tc.tag), tc.unread, bold=tc.unread > 0)
 
     def _topic_rows(self) -> list[_RowSpec]:
         """The busiest topics, the chosen one if folded away, and the fold rows."""
         top = self._top_topics()
         rows: list[_RowSpec] = [self._tag_row(tc) for tc in top]
-        shown = {f"tag:{tc.tag}" for tc in top}
-        if self._view.startswith("tag:") and self._view not in shown:
-            chosen = self._tags.get(tag_key(self._view[4:]))
+        shown = {View.tag(tc.tag).key for tc in top}
+        if self._view.kind is ViewKind.TAG and self._view.key not in shown:
+            chosen = self._tags.get(tag_key(self._view.value))
             if chosen is not None and not chosen.user:
                 rows.append(self._tag_row(chosen))
-                shown.add(self._view)
+                shown.add(self._view.key)
         self._hidden_topics = len(self._topics) - len(shown)
         if self._hidden_topics > 0:
             rows.append(_Fold(MORE, f"… {self._hidden_topics:,} more"))
@@ -340,13 +344,13 @@ class TagPane(OptionList):
     def _build_specs(self) -> list[_RowSpec]:
         """Rows in order: (view, spec) pairs, fold rows, or a header title."""
         rows: list[_RowSpec] = [
-            ("all", _Spec(Content("All articles"), self._all_count)),
-            ("unread", _Spec(Content("Unread"), self._unread_count)),
-            ("starred", _Spec(Content("Starred"), self._starred_count)),
+            (View.ALL.key, _Spec(Content("All articles"), self._all_count)),
+            (View.UNREAD.key, _Spec(Content("Unread"), self._unread_count)),
+            (View.STARRED.key, _Spec(Content("Starred"), self._starred_count)),
         ]
         if self._search:
             label = Content.assemble(("Search: ", "italic"), self._search)
-            rows.append((f"search:{self._search}", _Spec(label, self._search_count)))
+            rows.append((View.search(self._search).key, _Spec(label, self._search_count)))
         if self._user_tags:
             rows.append(USER_HEADER)
             rows.extend(self._tag_row(tc) for tc in self._sorted_user_tags())
@@ -357,7 +361,7 @@ class TagPane(OptionList):
             rows.append("Feeds")
             rows.extend(
                 (
-                    f"feed:{feed.id}",
+                    View.feed(feed.id).key,
                     _Spec(
                         Content(feed.display_title),
                         unread,
@@ -394,7 +398,9 @@ class TagPane(OptionList):
             self._line_of[row_id] = line
             line += 1
         target = next(
-            t for t in (focus, keep, self._view, "all") if t is not None and t in self._line_of
+            t
+            for t in (focus, keep, self._view.key, View.ALL.key)
+            if t is not None and t in self._line_of
         )
         if target == keep and old_line is not None:
             # Rows added or removed above must not move the highlighted row on screen.
