@@ -382,3 +382,34 @@ async def test_unfolded_each_copy_is_read_on_its_own(three_feeds, tmp_path):
         await settle(pilot, app)
         read = [a for a in app.library.articles.values() if a.read]
         assert [a.id for a in read] == [headlines.rows[0].id]
+
+
+async def test_back_and_forward_apply_only_where_the_history_goes(data, tmp_path):
+    """check_action: Back is dimmed (and does nothing) at the start of the history, Forward at
+    its end, as a browser's buttons; the article commands while no article is at hand."""
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        assert screen.check_action("back", ()) is None
+        assert screen.check_action("forward", ()) is None
+        assert screen.check_action("toggle_star", ()) is True  # the cursor's article
+        start = find(app, "Tessendorf leads")
+        await open_article(pilot, app, start)
+        await pilot.press("c", "enter")
+        await settle(pilot, app)
+        assert screen.check_action("back", ()) is True
+        assert screen.check_action("forward", ()) is None
+        await pilot.press("backspace")
+        await settle(pilot, app)
+        assert screen.check_action("forward", ()) is True
+        assert screen.query_one(ArticleView).article_id == start.id
+        # Back at the start of the history: nothing happens, no error.
+        while screen.history.can_go_back:
+            await pilot.press("backspace")
+            await settle(pilot, app)
+        assert screen.check_action("back", ()) is None
+        await pilot.press("backspace")
+        await settle(pilot, app)
+        assert screen.check_action("forward", ()) is True

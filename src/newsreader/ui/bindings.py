@@ -34,15 +34,18 @@ COMMANDS: tuple[Command, ...] = (
     Command("open_article", "enter", "open_article", "Open the article", "Move", palette=False),
     Command("back", "backspace,alt+left", "back", "Back (history)", "Move", show=True),
     Command("forward", "alt+right", "forward", "Forward (history)", "Move"),
-    Command("related_1", "1", "related(1)", "Open related story 1", "Move", palette=False),
-    Command("related_2", "2", "related(2)", "Open related story 2", "Move", palette=False),
-    Command("related_3", "3", "related(3)", "Open related story 3", "Move", palette=False),
-    Command("related_4", "4", "related(4)", "Open related story 4", "Move", palette=False),
-    Command("related_5", "5", "related(5)", "Open related story 5", "Move", palette=False),
-    Command("related_6", "6", "related(6)", "Open related story 6", "Move", palette=False),
-    Command("related_7", "7", "related(7)", "Open related story 7", "Move", palette=False),
-    Command("related_8", "8", "related(8)", "Open related story 8", "Move", palette=False),
-    Command("related_9", "9", "related(9)", "Open related story 9", "Move", palette=False),
+    # 1-9 open the related stories by their number in the box.
+    *(
+        Command(
+            f"related_{n}",
+            str(n),
+            f"related({n})",
+            f"Open related story {n}",
+            "Move",
+            palette=False,
+        )
+        for n in range(1, 10)
+    ),
     Command("also_reported", "c", "also_reported", "Other feeds' reports of this story", "Move"),
     # Articles
     Command(

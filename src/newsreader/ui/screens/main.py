@@ -256,6 +256,7 @@ class MainScreen(Screen[None]):
             if self.history.current is not None:
                 self.history.remember(scroll_y=self.article_view.scroll_y)
             self.history.visit(Place(self.view, article_id, self.headlines.cursor_row, 0.0))
+            self.refresh_bindings()  # Back applies now
         self._load_article(article, scroll_y)
 
     @work(thread=True, exclusive=True, group="show", exit_on_error=False)
@@ -274,6 +275,7 @@ class MainScreen(Screen[None]):
 
     def _display(self, shown: Shown, scroll_y: float) -> None:
         art = shown.article
+        self.refresh_bindings()  # an article is open: link, star and read apply
         self.article_view.show_article(
             art,
             feed_title=self.library.feed_title(art.feed_id),
@@ -315,6 +317,20 @@ class MainScreen(Screen[None]):
         self.view = event.view
         self._fill_headlines(keep=self.headlines.article_id)
 
+    # ------------------------------------------------------------------ what applies
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Back and forward are shown dimmed at the ends of the history; the commands on the
+        open article (link, star, read) while none is open. Disabled means the key does
+        nothing, as a browser's greyed-out Back button."""
+        if action == "back":
+            return True if self.history.can_go_back else None
+        if action == "forward":
+            return True if self.history.can_go_forward else None
+        if action in ("open_link", "toggle_star", "toggle_read"):
+            return True if self._current() is not None else None
+        return True
+
     # ------------------------------------------------------------------ history
 
     def action_back(self) -> None:
@@ -322,24 +338,21 @@ class MainScreen(Screen[None]):
             scroll_y=self.article_view.scroll_y, headline_row=self.headlines.cursor_row
         )
         place = self.history.back()
-        if place is None:
-            self.notify("Nothing to go back to", timeout=2)
-            return
-        self._restore(place)
+        if place is not None:
+            self._restore(place)
 
     def action_forward(self) -> None:
         self.history.remember(
             scroll_y=self.article_view.scroll_y, headline_row=self.headlines.cursor_row
         )
         place = self.history.forward()
-        if place is None:
-            self.notify("Nothing to go forward to", timeout=2)
-            return
-        self._restore(place)
+        if place is not None:
+            self._restore(place)
 
     def _restore(self, place: Place) -> None:
         """Put the screen back exactly: the view, the selected headline, the article, the scroll."""
         self._cancel_pending_show()
+        self.refresh_bindings()  # at either end of the history, Back or Forward stops applying
         if place.view != self.view:
             self.view = place.view
             if place.view.kind is ViewKind.SEARCH:
