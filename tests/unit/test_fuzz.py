@@ -6,7 +6,7 @@ CI runs a fixed, derandomized, database-free budget: 20 mutated real feeds, 20 r
 documents and 12 random-text feeds (about 25 s). A longer, randomised local run (N examples of the
 first two tests, 0.6 N of the third; about 0.7 s per example):
 
-    NEWSREADER_FUZZ_EXAMPLES=2000 .venv/bin/python -m pytest tests/test_fuzz.py -q -x
+    NEWSREADER_FUZZ_EXAMPLES=2000 .venv/bin/python -m pytest tests/unit/test_fuzz.py -q -x
 
 A failure prints the falsifying example and a reproduce blob (@reproduce_failure).
 """

@@ -198,7 +198,7 @@ sys.stdout.write(parsed.title + " " + sys.stderr.getvalue())
 
 def _pythonpath() -> list[str]:
     """This process's PYTHONPATH (the code under test) plus tests/ for sample_feeds."""
-    return [str(Path(__file__).parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return [str(Path(__file__).parent.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
 
 
 @pytest.mark.parametrize("fileno", ["-1", "987", "raise"])

@@ -18,7 +18,7 @@ from newsreader.library import Library
 from newsreader.models import Article
 from shared_paths import REALFEEDS, REALNEWS
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 GERMAN_TECH = {
     "rssparser__heise.atom",  # heise developer, dated 2016
     "miniflux__parser_rdf_UTF8.xml",  # heise online, RDF, undated, 2018

@@ -17,7 +17,7 @@ import pytest
 import store_worker as w
 from newsreader.store import MANIFEST, SHARD_DIR, TMP_PREFIX, Store
 
-WORKER = Path(__file__).with_name("store_worker.py")
+WORKER = Path(__file__).resolve().parents[1] / "store_worker.py"
 KILLS = 32
 SHARD = re.compile(r"(.+)\.(idx|body|state)\.(\d+)\.json")
 

@@ -1,7 +1,7 @@
 """Snapshot tests: what a person sees, with a frozen clock and a fixed theme.
 
-Update after an intended change with `pytest tests/test_ui_snapshots.py --snapshot-update` and
-look at the SVGs in tests/__snapshots__/ before committing them.
+Update after an intended change with `pytest tests/ui/test_ui_snapshots.py --snapshot-update` and
+look at the SVGs in tests/ui/__snapshots__/ before committing them.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import pytest
 import store_worker as w
 from newsreader.store import SHARD_DIR, Store
 
-WORKER = Path(__file__).with_name("store_worker.py")
+WORKER = Path(__file__).resolve().parents[1] / "store_worker.py"
 ROUNDS = 60
 
 
