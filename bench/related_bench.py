@@ -26,8 +26,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from newsreader.indexes.related import RelatedIndex  # noqa: E402
 from newsreader.models import Article, Feed, newest_first_key  # noqa: E402
-from newsreader.related import RelatedIndex  # noqa: E402
 
 NOW = datetime(2024, 11, 21, tzinfo=UTC)
 

@@ -32,9 +32,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from newsreader.config import Settings  # noqa: E402
+from newsreader.indexes.related import normalise_link  # noqa: E402
 from newsreader.ingest.refresh import refresh_sync  # noqa: E402
 from newsreader.library import Library  # noqa: E402
-from newsreader.related import normalise_link  # noqa: E402
 
 K = 5
 

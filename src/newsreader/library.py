@@ -18,13 +18,13 @@ from itertools import chain
 from pathlib import Path
 
 from newsreader.config import Retention, Settings, load_settings
+from newsreader.indexes.related import Related, RelatedIndex
+from newsreader.indexes.search import SearchIndex
 from newsreader.lead_once import drop_repeated_lead
 from newsreader.models import Article, Feed, merge_tags, newest_first_key, tag_key
 from newsreader.opml import AddedFeeds, Skipped
 from newsreader.paths import Dirs, resolve_dirs
-from newsreader.related import Related, RelatedIndex
 from newsreader.sanitize import clean_line, clean_url
-from newsreader.search import SearchIndex
 from newsreader.store import Batch, CommitResult, Snapshot, Store, StoreError
 from newsreader.to_markdown import article_markdown, plain_text
 

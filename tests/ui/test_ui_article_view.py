@@ -16,8 +16,8 @@ from textual.binding import Binding
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock
 
+from newsreader.indexes.related import Related
 from newsreader.models import Article, Enclosure, article_id_for
-from newsreader.related import Related
 from newsreader.to_markdown import article_markdown
 from newsreader.ui.widgets.article_view import (
     FAST_PATH_CHARS,

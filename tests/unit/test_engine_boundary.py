@@ -99,7 +99,7 @@ UI_MAY_IMPORT = (
     "newsreader.models",
     "newsreader.history",
     "newsreader.views",
-    "newsreader.related",  # the Related value shown under an article
+    "newsreader.indexes.related",  # the Related value shown under an article
     "newsreader.timefmt",
     "newsreader.sanitize",
     "newsreader.opml",  # importing a file on the welcome screen
@@ -130,7 +130,7 @@ def test_the_boundary_check_catches_a_widget_importing_the_store(tmp_path):
     widget.parent.mkdir()
     widget.write_text(
         "from newsreader.store import Batch\nfrom newsreader.library import Library\n"
-        "from newsreader.related.index import RelatedIndex\n",
+        "from newsreader.indexes.related.index import RelatedIndex\n",
         encoding="utf-8",
     )
     assert ui_offenders([widget], root=tmp_path) == ["ui/widget.py: newsreader.store"]

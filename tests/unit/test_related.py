@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newsreader import text_terms
+from newsreader.indexes import terms as text_terms
+from newsreader.indexes.related import Related, RelatedIndex, headline_key, normalise_link
 from newsreader.models import Article
-from newsreader.related import Related, RelatedIndex, headline_key, normalise_link
 
 NOW = datetime(2024, 11, 20, 12, 0, tzinfo=UTC)
 FEEDS = {"tagesschau": "tagesschau.de", "spiegel": "SPIEGEL ONLINE", "guardian": "The Guardian"}

@@ -126,7 +126,7 @@ def test_five_stories_of_one_war_from_three_feeds_relate_to_each_other_first() -
         )
     for a in background(600, war=False):
         articles[a.id] = a
-    from newsreader.related import RelatedIndex
+    from newsreader.indexes.related import RelatedIndex
 
     index = RelatedIndex(articles, lambda f: f)
     index.add_many(articles.values())

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_related import NOW, art, background
 
+from newsreader.indexes.search import Query, SearchIndex, parse_query
 from newsreader.models import Article
-from newsreader.search import Query, SearchIndex, parse_query
 
 FEEDS = {"ts": "tagesschau.de – Die Nachrichten", "sp": "SPIEGEL Online", "gu": "The Guardian"}
 

@@ -22,10 +22,10 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from newsreader.history import History, Place
+from newsreader.indexes.related import Related
 from newsreader.library import CommitResult, Library, Snapshot, StoreError
 from newsreader.marks import RETRY_INTERVAL, Marks, Written
 from newsreader.models import Article
-from newsreader.related import Related
 from newsreader.sanitize import is_openable
 from newsreader.ui.bindings import screen_bindings
 from newsreader.ui.copy_groups import CopyGroups, Fold

@@ -23,8 +23,8 @@ from textual.style import Style
 from textual.widget import Widget
 from textual.widgets import Markdown, OptionList
 
+from newsreader.indexes.related import Related
 from newsreader.models import EPOCH, Article, Enclosure
-from newsreader.related import Related
 from newsreader.sanitize import is_openable, url_scheme
 from newsreader.timefmt import long_time, short_time
 from newsreader.ui.widgets.chip_row import MUTED, click

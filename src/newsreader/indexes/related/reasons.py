@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from newsreader.related.features import Doc
+from newsreader.indexes.related.features import Doc
 
 REASON_ITEMS = 3
 

@@ -21,7 +21,7 @@ from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from newsreader import text_terms
+from newsreader.indexes import terms as text_terms
 from newsreader.models import Article, newest_first_key
 
 _FILTER_KEYS = {"tag": "tag", "tags": "tag", "feed": "feed", "is": "is"}

@@ -23,10 +23,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from newsreader import text_terms
+from newsreader.indexes import terms as text_terms
+from newsreader.indexes.related.features import Doc, bm25_tf, features, name_terms
+from newsreader.indexes.related.reasons import explain
 from newsreader.models import Article
-from newsreader.related.features import Doc, bm25_tf, features, name_terms
-from newsreader.related.reasons import explain
 
 HALF_LIFE_DAYS = 4.0
 TIME_FLOOR = 0.4  # the time factor of a very old story: relevance still counts most

@@ -1,6 +1,6 @@
 """What an article brings to relatedness: weighted terms, names, tags, time, link and headline.
 
-Terms are the search tokeniser's (text_terms), headline and kicker counting twice. Named things
+Terms are the search tokeniser's (terms.py), headline and kicker counting twice. Named things
 count more than common words, in German and English: a capitalised word that does not open a
 sentence gets a bonus (in German that favours nouns over verbs, which is what we want too), and
 runs of capitalised words ("Red Hat", "Red Dead Redemption", "Olaf Scholz", "British-Airways")
@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from newsreader import text_terms
+from newsreader.indexes import terms as text_terms
 from newsreader.models import Article
 
 HEADLINE_TF = 2  # headline and kicker words count twice, lead words once (ints: shared objects)
