@@ -13,7 +13,6 @@ from importlib import resources
 from pathlib import Path
 
 from newsreader.models import Feed, feed_id_for
-from newsreader.opml import write_opml
 
 # (file name in newsreader/demo/, feed title, feed tags)
 DEMO_FEEDS: list[tuple[str, str, list[str]]] = [
@@ -64,12 +63,3 @@ def demo_feeds() -> list[Feed]:
         )
         for url, (name, title, tags) in zip(demo_feed_urls(), DEMO_FEEDS, strict=True)
     ]
-
-
-def demo_opml() -> str:
-    """An OPML document subscribing to every demo feed, with its title and tags."""
-    feeds = [
-        (url, title, tags)
-        for url, (_name, title, tags) in zip(demo_feed_urls(), DEMO_FEEDS, strict=True)
-    ]
-    return write_opml(feeds, title="newsreader demo feeds", created=DEMO_BASE_DATE)

@@ -170,7 +170,6 @@ class Article:
     published: datetime = EPOCH
     kicker: str = ""
     lead: str = ""
-    body: str = ""  # Markdown; empty on index-only loads (bodies live in their own shards)
     tags: list[str] = field(default_factory=list)
     source: str = ""
     enclosures: list[Enclosure] = field(default_factory=list)
@@ -200,7 +199,7 @@ class Article:
 
     @classmethod
     def from_index_dict(
-        cls, d: dict[str, Any], *, read: bool = False, starred: bool = False, body: str = ""
+        cls, d: dict[str, Any], *, read: bool = False, starred: bool = False
     ) -> Article:
         return cls(
             id=d["id"],
@@ -212,7 +211,6 @@ class Article:
             published=datetime.fromtimestamp(d.get("published") or 0.0, UTC),
             kicker=d.get("kicker", ""),
             lead=d.get("lead", ""),
-            body=body,
             tags=list(d.get("tags", [])),
             source=d.get("source", ""),
             enclosures=[Enclosure.from_dict(e) for e in d.get("enclosures", [])],

@@ -230,7 +230,7 @@ DOC = (b'<rss version="2.0"><channel><title>T</title>'
 
 def parse(pool):
     feed = Feed.new("http://127.0.0.1:9/f")
-    return pool.parse_sync(DOC, feed=feed, url=feed.url)
+    return pool.submit(DOC, feed=feed, url=feed.url).result()
 
 if __name__ == "__main__":
     pool = ParsePool(workers=1, timeout=20)

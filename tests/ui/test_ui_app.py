@@ -233,9 +233,10 @@ async def test_hostile_feed_text_is_shown_literally_and_runs_nothing(tmp_path):
 async def test_keys_can_be_remapped_by_binding_id(data, tmp_path):
     app = make_app(data, tmp_path)
     app.library.settings.keys.update({"star": "x", "headline_down": "ctrl+n"})
-    from newsreader.ui.bindings import parse_keymap
+    from newsreader.ui.bindings import resolve_keymap
 
-    app.set_keymap(parse_keymap(app.library.settings.keys, ["headline_down"])[0])
+    keys = resolve_keymap(app.library.settings.keys, [[("headline_down", "")]])
+    app.set_keymap(keys.keymap)
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot, app)
         headlines = app.screen.query_one(HeadlineList)

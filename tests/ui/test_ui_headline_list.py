@@ -375,30 +375,6 @@ def test_next_unread_finds_rows_without_moving_the_cursor() -> None:
     run(articles, body)
 
 
-def test_refresh_article_shows_the_changed_mark() -> None:
-    articles = make_articles(5)
-
-    async def body(pilot: Pilot[None], app: Host, hl: HeadlineList) -> None:
-        assert text(hl, 2).startswith(" ● ")
-        articles[2].read = True  # the Article objects are shared with the library
-        hl.refresh_article("a2")
-        await pilot.pause()
-        assert text(hl, 2).startswith("   ")
-        articles[2].starred = True
-        hl.refresh_article("a2")
-        hl.refresh_article("not-here")  # unknown ids are ignored
-        await pilot.pause()
-        assert text(hl, 2).startswith(" ★ ")
-        for article in articles:
-            article.read = True
-            article.starred = False
-        hl.refresh_all()
-        await pilot.pause()
-        assert all(text(hl, y).startswith("   ") for y in range(5))
-
-    run(articles, body)
-
-
 # ---------------------------------------------------------------- hostile and wide text
 
 HOSTILE = ["[/]", "[@click=app.quit]x[/]", "Array[int]", "[bold red]loud[/bold red]", "\\[x]"]
@@ -538,7 +514,7 @@ def test_folded_rows_show_a_count_and_are_unread_while_any_copy_is() -> None:
         assert hl.row_of("a5") == hl.row_of("a6") == 1 and hl.row_of("a7") == 3
         assert hl.select_article("a6") and hl.cursor_row == 1 and hl.article_id == "a1"
         articles[5].read = True
-        hl.refresh_article("a5")
+        hl.refresh_all()
         await pilot.pause()
         assert text(hl, 1).startswith("   ")  # all three read now
         hl.move_cursor(0)

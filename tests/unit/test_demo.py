@@ -24,10 +24,8 @@ from newsreader.demo import (
     DEMO_FEEDS,
     demo_feed_paths,
     demo_feed_urls,
-    demo_opml,
 )
 from newsreader.models import tag_key
-from newsreader.opml import OpmlFeed, read_opml
 from newsreader.sanitize import clean_line
 
 EXPECTED_COUNTS = {
@@ -221,15 +219,6 @@ def test_markup_lookalikes_and_unicode_are_present(items: list[Item]) -> None:
     assert any('"' in t for t in titles)
     assert any(ch in t for t in titles for ch in "äöüß")
     assert any(unicodedata.category(ch) == "So" for t in titles for ch in t)  # a symbol
-
-
-def test_demo_opml_lists_every_feed_with_title_and_tags() -> None:
-    feeds = read_opml(demo_opml())
-    expected = [
-        OpmlFeed(url, title, tags)
-        for url, (_name, title, tags) in zip(demo_feed_urls(), DEMO_FEEDS, strict=True)
-    ]
-    assert feeds == expected
 
 
 def test_demo_files_load_from_a_zipped_package(tmp_path: Path) -> None:

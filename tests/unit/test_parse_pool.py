@@ -81,14 +81,14 @@ def test_parses_in_other_processes_and_reports_parse_errors(scripted: None) -> N
     assert results[7] == "error: not a feed: got an HTML page"
 
 
-def test_parse_sync_and_default_worker_count() -> None:
+def test_a_blocking_result_and_the_default_worker_count() -> None:
     with ParsePool() as pool:
         assert pool.workers == (os.cpu_count() or 1)
         feed = _feed("sync")
-        parsed = pool.parse_sync(DOC, feed=feed, url=feed.url, now=NOW)
+        parsed = pool.submit(DOC, feed=feed, url=feed.url, now=NOW).result()
         assert parsed.title == "Pool News" and parsed.articles[0].first_seen == NOW
         with pytest.raises(ParseError, match="empty response"):
-            pool.parse_sync(b"", feed=feed, url=feed.url)
+            pool.submit(b"", feed=feed, url=feed.url).result()
 
 
 @pytest.mark.slow
@@ -159,7 +159,7 @@ def test_cancelled_caller_and_close_fail_cleanly(scripted: None) -> None:
     pool.close()
     feed = _feed("closed")
     with pytest.raises(ParseError, match="parse pool closed"):
-        pool.parse_sync(DOC, feed=feed, url=feed.url)
+        pool.submit(DOC, feed=feed, url=feed.url).result()
 
 
 def test_close_fails_queued_jobs(scripted: None, tmp_path: Path) -> None:
@@ -191,7 +191,7 @@ class NoFd(io.StringIO):  # like Textual's stand-in for sys.stderr while an app 
 sys.stderr = NoFd()
 with ParsePool(workers=1, timeout=20) as pool:
     feed = Feed.new("http://127.0.0.1:9/stderr")
-    parsed = pool.parse_sync(rss("Fd News", [item(1)]), feed=feed, url=feed.url)
+    parsed = pool.submit(rss("Fd News", [item(1)]), feed=feed, url=feed.url).result()
 sys.stdout.write(parsed.title + " " + sys.stderr.getvalue())
 """
 
@@ -218,7 +218,7 @@ def test_workers_ignore_sigint(scripted: None, tmp_path: Path) -> None:
     """^C on the terminal reaches the whole process group: the parent shuts the workers down."""
     with ParsePool(workers=1, timeout=20) as pool:
         feed = _feed("ok-before")
-        before = pool.parse_sync(DOC, feed=feed, url=feed.url)
+        before = pool.submit(DOC, feed=feed, url=feed.url).result()
         worker = int(before.link)
         for _ in range(3):  # while it waits for work, as a worker mostly does
             time.sleep(0.1)
@@ -226,7 +226,7 @@ def test_workers_ignore_sigint(scripted: None, tmp_path: Path) -> None:
         time.sleep(0.3)
         assert _pid_alive(worker)
         feed = _feed("ok-after")
-        after = pool.parse_sync(DOC, feed=feed, url=feed.url)
+        after = pool.submit(DOC, feed=feed, url=feed.url).result()
         assert int(after.link) == worker and pool.restarts == 0
 
 

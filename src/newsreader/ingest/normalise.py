@@ -142,7 +142,6 @@ def _article(
         published=published,
         kicker=kicker(item_tags, wide),  # the item's own topic, never the feed's or user's
         lead=lead,
-        body="",
         tags=merge_tags(item_tags[: max(0, MAX_TAGS - len(feed.tags))], feed.tags),
         source=clean_line(entry.source) or source_default,
         enclosures=_enclosures(entry.enclosures, base),

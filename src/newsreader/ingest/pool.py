@@ -141,18 +141,6 @@ class ParsePool:
         future = self.submit(data, feed=feed, url=url, headers=headers, now=now)
         return await asyncio.wrap_future(future)
 
-    def parse_sync(
-        self,
-        data: bytes,
-        *,
-        feed: Feed,
-        url: str,
-        headers: Mapping[str, str] | None = None,
-        now: datetime | None = None,
-    ) -> ParsedFeed:
-        """Blocking `parse` for callers without an event loop."""
-        return self.submit(data, feed=feed, url=url, headers=headers, now=now).result()
-
     def close(self) -> None:
         """Fail what is still queued, stop the workers (killing busy ones) and the watchdog."""
         with self._cond:

@@ -24,7 +24,7 @@ class ParseError(Exception):
 class ParsedFeed:
     title: str
     link: str
-    articles: list[Article]  # body == "" ; read/starred False; first_seen = now
+    articles: list[Article]  # read/starred False; first_seen = now; bodies apart
     bodies: dict[str, str]  # article id -> cleaned body HTML (full content, else summary)
     warning: str | None = None  # bozo but entries came out: a warning, not an error
     format: str = ""  # "rss20", "atom10", "json1.1"...

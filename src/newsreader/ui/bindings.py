@@ -84,17 +84,6 @@ def screen_bindings() -> list[BindingType]:
     ]
 
 
-def parse_keymap(
-    raw: dict[str, str], extra_ids: Iterable[str] = ()
-) -> tuple[dict[str, str], list[str]]:
-    """Keep the `[keys]` entries that name a known binding; report the others.
-
-    `extra_ids` are the ids of widgets' own bindings (headline_down, close_help...). Clashes are
-    resolved as in `resolve_keymap` (which also says what it did about them)."""
-    keys = resolve_keymap(raw, [[(binding_id, "")] for binding_id in extra_ids])
-    return keys.keymap, keys.unknown
-
-
 @dataclass(frozen=True, slots=True)
 class ResolvedKeys:
     keymap: dict[str, str]  # binding id -> keys, for `App.set_keymap`

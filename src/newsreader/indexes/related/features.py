@@ -82,15 +82,6 @@ def headline_key(headline: str) -> str:
     return " ".join(text_terms.words(headline))
 
 
-def _title_case(tokens: list[str]) -> bool:
-    """An English Title Case Headline: nearly every word capitalised, so capitals mean nothing."""
-    alpha = [t for t in tokens if t[0].isalpha()]
-    if len(alpha) < 4:
-        return False
-    caps = sum(1 for t in alpha if t[0].isupper())
-    return caps >= 0.8 * len(alpha)
-
-
 _folded: dict[str, tuple[str, str | None]] = {}  # word -> (folded, index term): words repeat
 
 

@@ -67,13 +67,6 @@ class Related:
     relevance: float = 0.0  # before the time factor
 
 
-def _time_factor(a: float | None, b: float | None) -> float:
-    if a is None or b is None:
-        return UNKNOWN_TIME
-    rate = math.log(2) / (HALF_LIFE_DAYS * _DAY)
-    return TIME_FLOOR + (1.0 - TIME_FLOOR) * math.exp(-abs(a - b) * rate)
-
-
 def _close_in_time(a: float | None, b: float | None) -> bool:
     return a is None or b is None or abs(a - b) <= STORY_WINDOW
 

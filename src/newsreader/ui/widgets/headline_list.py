@@ -346,12 +346,6 @@ class HeadlineList(ScrollView, can_focus=True):
         self.move_cursor(row, quiet=quiet)
         return True
 
-    def refresh_article(self, article_id: str) -> None:
-        """Repaint one row after its read/star mark changed."""
-        row = self._rows.get(article_id)
-        if row is not None:
-            self.refresh_line(row)
-
     def refresh_all(self) -> None:
         """Repaint every row (many marks or feed titles changed)."""
         self._strips.clear()
