@@ -10,6 +10,7 @@ import pytest
 from feedserver import FeedServer
 from newsreader.paths import CONFIG_DIR_ENV, DATA_DIR_ENV
 from shared_paths import REALFEEDS  # noqa: E402
+from ui_fixtures import build_demo_cache, copy_cache
 
 
 @pytest.fixture
@@ -38,3 +39,23 @@ def realfeeds() -> Path:
     if not REALFEEDS.is_dir():
         pytest.skip(f"real feeds not found at {REALFEEDS}")
     return REALFEEDS
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (`pytest.mark.anyio`) run on asyncio, as Textual does."""
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo feeds ingested once per session (fixed fetch times); copy it, never change it."""
+    target = tmp_path_factory.mktemp("demo-template") / "data"
+    build_demo_cache(target)
+    return target
+
+
+@pytest.fixture
+def data(demo_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo cache."""
+    return copy_cache(demo_template, tmp_path / "data")

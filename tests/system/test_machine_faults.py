@@ -41,17 +41,12 @@ from newsreader.store import MANIFEST, TMP_PREFIX, Store
 from newsreader.ui.screens import main as main_screen
 from newsreader.ui.screens.main import MainScreen
 from sample_feeds import rss
-from ui_fixtures import build_demo_cache, copy_cache, make_app
+from ui_fixtures import copy_cache, make_app
 
 COMMAND = Path(sys.executable).with_name("newsreader")
 HAS_TMUX = shutil.which("tmux") is not None
 needs_tmux = pytest.mark.skipif(not HAS_TMUX, reason="tmux is not installed")
 QUIET_UI = "[ui]\nrefresh_on_start = false\nrefresh_minutes = 0\nread_delay = -1\n"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 # ------------------------------------------------------------------ write faults, injected
@@ -97,13 +92,6 @@ def patch_store_os(monkeypatch: pytest.MonkeyPatch, fake: object) -> None:
 
 def files_of(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("faults-template") / "data"
-    build_demo_cache(target)
-    return target
 
 
 @pytest.fixture

@@ -21,21 +21,9 @@ import pytest
 from newsreader.library import Library
 from newsreader.store import ReadOnly, Store
 from newsreader.ui.screens.main import READ_ONLY_NOTICE, MainScreen
-from ui_fixtures import build_demo_cache, copy_cache, make_app
+from ui_fixtures import copy_cache, make_app
 
 COMMAND = Path(sys.executable).with_name("newsreader")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("ro-template") / "data"
-    build_demo_cache(target)
-    return target
 
 
 @pytest.fixture

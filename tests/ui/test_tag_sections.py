@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,30 +13,13 @@ from newsreader.store import Batch
 from newsreader.ui.widgets.article_view import ArticleView
 from newsreader.ui.widgets.headline_list import HeadlineList
 from newsreader.ui.widgets.tag_pane import MORE, TOPICS_FOLDED, TOPICS_HEADER, TagPane
-from ui_fixtures import FROZEN_NOW, build_demo_cache, copy_cache, make_app
+from ui_fixtures import FROZEN_NOW, make_app
 
 pytestmark = pytest.mark.anyio
 
 
 def view_keys(pane) -> list[str]:  # noqa: ANN001
     return [v.key for v in pane.views]
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("tag-sections") / "data"
-    build_demo_cache(target)
-    return target
-
-
-@pytest.fixture
-def data(demo_template, tmp_path) -> Path:
-    return copy_cache(demo_template, tmp_path / "data")
 
 
 def article(feed: Feed, n: int, tags: list[str], *, read: bool = False) -> Article:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from newsreader.library import Library
@@ -12,26 +10,9 @@ from newsreader.ui.widgets.article_view import ArticleView
 from newsreader.ui.widgets.headline_list import HeadlineList
 from newsreader.ui.widgets.tag_pane import TagPane
 from sample_feeds import item, rss
-from ui_fixtures import build_demo_cache, copy_cache, make_app, open_library
+from ui_fixtures import make_app, open_library
 
 pytestmark = pytest.mark.anyio  # anyio's pytest plugin comes with httpx
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("demo-template") / "data"
-    build_demo_cache(target)
-    return target
-
-
-@pytest.fixture
-def data(demo_template, tmp_path) -> Path:
-    return copy_cache(demo_template, tmp_path / "data")
 
 
 async def settle(pilot, app) -> None:

@@ -32,11 +32,6 @@ from newsreader.ui.widgets.coverage import CoverageRow
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 NOW = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
 FEEDS = {
     "feed-a": "Example Times",

@@ -18,26 +18,9 @@ from newsreader.ui.widgets.article_view import ArticleView, RelatedBox
 from newsreader.ui.widgets.coverage import CoverageRow
 from newsreader.ui.widgets.headline_list import HeadlineList
 from sample_feeds import item, rss
-from ui_fixtures import build_demo_cache, copy_cache, make_app, open_library
+from ui_fixtures import make_app, open_library
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("copies-demo") / "data"
-    build_demo_cache(target)
-    return target
-
-
-@pytest.fixture
-def data(demo_template, tmp_path) -> Path:
-    return copy_cache(demo_template, tmp_path / "data")
 
 
 async def settle(pilot, app) -> None:

@@ -453,11 +453,6 @@ async def show_and_capture(articles: list[Article], bodies: dict[str, str]) -> t
     return "".join(outputs), host
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.mark.anyio
 async def test_hostile_text_reaches_the_screen_only_as_text() -> None:
     parsed = parse(hostile_feed())

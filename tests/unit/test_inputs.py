@@ -344,20 +344,6 @@ def test_every_key_does_one_thing_whatever_the_config():
         assert len(resolved.warnings) == len(clashes), (raw, resolved.warnings)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    from ui_fixtures import build_demo_cache
-
-    target = tmp_path_factory.mktemp("demo-template") / "data"
-    build_demo_cache(target)
-    return target
-
-
 @pytest.mark.anyio
 async def test_the_reader_warns_about_the_clash_and_quits_with_q(demo_template, tmp_path, capsys):
     from newsreader.ui.app import NewsReaderApp

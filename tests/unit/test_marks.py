@@ -10,29 +10,13 @@ import pytest
 from newsreader.library import Library
 from newsreader.marks import Marks, Written
 from newsreader.store import Batch, StoreError
-from ui_fixtures import build_demo_cache, open_library
+from ui_fixtures import open_library
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("marks") / "data"
-    build_demo_cache(data)
-    return data
-
-
-@pytest.fixture
-def lib(template, tmp_path):
-    import shutil
-
-    data = tmp_path / "data"
-    shutil.copytree(template, data)
+def lib(data: Path):
     with open_library(data) as library:
         yield library
 
