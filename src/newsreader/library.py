@@ -4,6 +4,9 @@ The CLI and the TUI talk to the engine only through a `Library`. It owns the `St
 in-memory feeds and articles, the related-stories and search indexes, and keeps them current
 after every commit. Nothing here imports textual; blocking calls are the caller's to put in a
 worker.
+
+Why a little over 400 lines: it is the one service object (feeds, articles, indexes, commits);
+writes of marks (marks.py), ingest (ingest/) and the indexes (indexes/) already live apart.
 """
 
 from __future__ import annotations

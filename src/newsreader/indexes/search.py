@@ -10,6 +10,9 @@ Query language (case-insensitive, umlaut-tolerant: "Munchen" finds "München"):
   -word -"phrase" -tag:X -feed:Y -unread -starred   negation
 Stop words ("der", "the") are ignored. Malformed input never raises: an unbalanced quote runs
 to the end, an empty tag: is ignored.
+
+Why one long module: the query parser and the index it runs on are one small language; the
+tokeniser and folding they share live in terms.py.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ one line. Limits that feedparser's own fetching lacks (shared/FACTS.md) are enfo
 a total deadline per feed covering connect, headers and body; a cap on the decompressed body counted
 while streaming (gzip is inflated here in bounded steps, so a bomb never expands in memory);
 redirects followed by hand, only to http(s), with a new URL reported only for permanent chains.
+
+Why one long module: the limits above are one policy over one client (deadline, size cap,
+redirects, per-host slots, conditional GET); split, each part would need the others' state.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ far, so it gets a middle factor.
 A candidate that is close in time and shares enough of the seed's names and words is the *same
 story* (coverage of one event); those come first, then the wider topic. Exact copies (the same
 link, or the same headline within two days) are never listed: they are the same article.
+
+Why one long module: the postings, the query's hot loop and the story rule share the index's
+state and its lock; the features (features.py) and the wording (reasons.py) live apart.
 """
 
 from __future__ import annotations

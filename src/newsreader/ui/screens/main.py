@@ -4,6 +4,10 @@ The screen is the only UI object that talks to the Library. Widgets get plain mo
 post messages up. Slow work (Markdown, related stories, search, store writes, refresh, loading
 another process's changes) runs in workers; results come back to this loop, which alone changes
 the in-memory state.
+
+Why one long module: this is the one controller of the three panes, and a user action (open,
+mark, go back, refresh) reads as one flow here. What has a job of its own already lives apart:
+the widgets, CopyGroups (folding), Marks (writes), History and View.
 """
 
 from __future__ import annotations

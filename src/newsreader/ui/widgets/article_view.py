@@ -3,6 +3,9 @@ its date line, and its related stories below.
 
 Every string from a feed reaches the screen as `Content` (never markup), and every link the
 reader clicks goes through `sanitize.is_openable` before it is handed to the browser.
+
+Why a little over 400 lines: the page's parts (page_parts.py, tag_row.py, related_box.py,
+coverage.py) live apart; this is their layout and the keys that move between them.
 """
 
 from __future__ import annotations
