@@ -32,10 +32,10 @@ from newsreader.sanitize import is_openable, url_scheme
 from newsreader.timefmt import long_time, short_time
 from newsreader.ui.widgets.chip_row import MUTED, click
 from newsreader.ui.widgets.coverage import CoverageRow
+from newsreader.ui.widgets.fast_markdown import FastMarkdown
 from newsreader.ui.widgets.page_parts import (
     FAST_PATH_BLOCKS,
     FAST_PATH_CHARS,
-    FastMarkdown,
     Part,
     estimate_blocks,
 )

@@ -1,7 +1,7 @@
 """HeadlineList: the list of headlines, a line-API widget that stays smooth at 25,000+ rows.
 
-ListView and OptionList cost seconds to fill at a few thousand rows (FACTS.md); this widget keeps
-only a list of Article objects and renders the handful of visible rows on demand.
+ListView and OptionList cost seconds to fill at a few thousand rows (shared/FACTS.md); this
+widget keeps only a list of Article objects and renders the handful of visible rows on demand.
 
 Copies of one article (the same item in two feeds, `Library.copies`) can share one row: the
 newest copy, with "(+n)" for the others. Folding is worked out once per fill, never per paint.
