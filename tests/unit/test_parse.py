@@ -67,7 +67,7 @@ def test_rss_items_become_articles_with_every_field() -> None:
     assert first.kicker == "Politics"  # "World" is the user's tag for the whole feed
     assert second.kicker == ""  # no category of its own: no kicker (never a user tag)
     assert first.source == "Example News"
-    assert first.body == "" and not first.read and not first.starred
+    assert not first.read and not first.starred
     assert first.first_seen == NOW
     body = parsed.bodies[first.id]
     assert "<ul><li>one</li>" in body  # content, not summary
