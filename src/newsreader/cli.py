@@ -10,6 +10,7 @@ work is the Library's.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
@@ -66,6 +67,18 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("feed")
     t.add_argument("tags", nargs="*", help="tags to add")
     t.add_argument("--remove", "-r", action="append", default=[], metavar="TAG")
+
+    fd = sub.add_parser("feed", help="a feed's settings: full text from the article pages")
+    fd.add_argument("feed", help="id, URL, title or number from `list`")
+    fd.add_argument(
+        "--full-text",
+        choices=["auto", "always", "never", "default"],
+        help="fetch each article's page: when the feed gives only a teaser (auto), always, "
+        "never, or as the config's [full_text] says (default)",
+    )
+
+    ft = sub.add_parser("fetch-text", help="fetch the full text of articles from their pages now")
+    ft.add_argument("ids", nargs="+", help="article ids (a unique prefix is enough)")
 
     i = sub.add_parser("import", help="subscribe to every feed in an OPML file")
     i.add_argument("file")
@@ -202,6 +215,33 @@ def _cmd_tag(lib: Library, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_feed(lib: Library, args: argparse.Namespace) -> int:
+    from newsreader.ingest.fulltext import mode_of
+
+    feed = lib.find_feed(args.feed)
+    if args.full_text is not None:
+        feed = lib.set_full_text(feed, "" if args.full_text == "default" else args.full_text)
+    own = "" if feed.full_text else " (from the config)"
+    print(f"{feed.display_title}: full text {mode_of(lib, feed)}{own}")
+    return EXIT_OK
+
+
+def _cmd_fetch_text(lib: Library, args: argparse.Namespace) -> int:
+    from newsreader.ingest.fulltext import fetch_now
+
+    articles = [lib.find_article(ref) for ref in args.ids]
+    summary = asyncio.run(fetch_now(lib, articles))
+    for report in summary.reports:
+        state = "full text stored" if report.error is None else f"failed: {report.error}"
+        print(f"{report.article_id[:10]} {report.headline}: {state}")
+    skipped = len(articles) - len(summary.reports)
+    if skipped:
+        print(f"{skipped} without an http(s) link: nothing to fetch", file=sys.stderr)
+    if summary.failed == len(articles):
+        return EXIT_ERROR
+    return EXIT_PARTIAL if summary.failed or skipped else EXIT_OK
+
+
 def _cmd_import(lib: Library, args: argparse.Namespace) -> int:
     path = Path(args.file).expanduser()
     try:
@@ -324,13 +364,15 @@ def _cmd_read(
     return EXIT_OK
 
 
-_WRITING = frozenset({"add", "remove", "tag", "import", "refresh"})
+_WRITING = frozenset({"add", "remove", "tag", "feed", "fetch-text", "import", "refresh"})
 
 _COMMANDS = {
     "add": _cmd_add,
     "remove": _cmd_remove,
     "list": _cmd_list,
     "tag": _cmd_tag,
+    "feed": _cmd_feed,
+    "fetch-text": _cmd_fetch_text,
     "import": _cmd_import,
     "export": _cmd_export,
     "refresh": _cmd_refresh,
@@ -421,6 +463,11 @@ def render_article(lib: Library, art: Article, related_k: int = 5) -> str:
         lines.append(f"> {art.lead}\n")
     if body:
         lines.append(body.rstrip() + "\n")
+    if art.extracted:
+        again = f" (fetching it again failed: {art.extract_error})" if art.extract_error else ""
+        lines.append(f"_Full text from the article's page{again}._\n")
+    elif art.extract_error:
+        lines.append(f"_Full text not fetched: {art.extract_error}_\n")
     lines.append("---\n")
     if art.source:
         lines.append(f"Source: {art.source}" + (f" <{art.link}>" if art.link else "") + "\n")

@@ -35,6 +35,17 @@ class UiSettings:
 
 
 @dataclass(slots=True)
+class FullTextSettings:
+    """`[full_text]`: fetch article pages for teaser-only feeds (ingest/fulltext.py)."""
+
+    default: str = "never"  # "auto" | "always" | "never": like Miniflux, only when asked for
+    feeds: dict[str, str] = field(default_factory=dict)  # feed id or URL -> its mode
+
+
+FULL_TEXT_MODES = ("auto", "always", "never")
+
+
+@dataclass(slots=True)
 class Settings:
     concurrency: int = 8  # requests at once
     per_host: int = 2  # requests at once to one host
@@ -47,6 +58,7 @@ class Settings:
     retention: Retention = field(default_factory=Retention)
     feed_retention: dict[str, dict[str, Any]] = field(default_factory=dict)  # by feed id or url
     ui: UiSettings = field(default_factory=UiSettings)
+    full_text: FullTextSettings = field(default_factory=FullTextSettings)
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. star = "s,*"
 
     def retention_for(self, feed_id: str, url: str = "") -> Retention:
@@ -54,12 +66,19 @@ class Settings:
         return self.retention.merged(override) if override else self.retention
 
 
-_SIMPLE = {f.name for f in fields(Settings)} - {"retention", "feed_retention", "ui", "keys"}
+_SIMPLE = {f.name for f in fields(Settings)} - {
+    "retention",
+    "feed_retention",
+    "ui",
+    "keys",
+    "full_text",
+}
 _UI = {f.name for f in fields(UiSettings)}
 
 
 def load_settings(path: Path | None) -> Settings:
-    """Read `[refresh]`, `[retention]`, `[ui]` and `[keys]` from the config file, if any."""
+    """Read `[refresh]`, `[retention]`, `[ui]`, `[full_text]` and `[keys]` from the config
+    file, if any."""
     settings = Settings()
     if path is None or not path.exists():
         return settings
@@ -80,11 +99,21 @@ def load_settings(path: Path | None) -> Settings:
             if key in _UI:
                 default = getattr(settings.ui, key)
                 setattr(settings.ui, key, type(default)(value))
+        full_text = dict(data.get("full_text", {}))
+        settings.full_text.default = _mode(full_text.pop("default", "never"))
+        settings.full_text.feeds = {str(k): _mode(v) for k, v in full_text.items()}
         # In file order: of two bindings of one key, the first may keep it (ui/bindings.py).
         settings.keys = {str(k): _keys(v) for k, v in data.get("keys", {}).items()}
     except (TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"bad value in config {path}: {exc}") from None
     return settings
+
+
+def _mode(value: object) -> str:
+    word = str(value).strip().lower()
+    if word not in FULL_TEXT_MODES:
+        raise ValueError(f"full_text must be one of {', '.join(FULL_TEXT_MODES)}, not {value!r}")
+    return word
 
 
 def _keys(value: object) -> str:

@@ -16,11 +16,11 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 
-from newsreader.config import Retention, Settings, load_settings
+from newsreader.config import FULL_TEXT_MODES, Retention, Settings, load_settings
 from newsreader.indexes.related import Related, RelatedIndex
 from newsreader.indexes.search import SearchIndex
 from newsreader.lead_once import drop_repeated_lead
@@ -404,6 +404,14 @@ class Library:
 
     def remove_feed(self, feed: Feed) -> None:
         self.commit(Batch(removed_feeds=[feed.id]))
+
+    def set_full_text(self, feed: Feed, mode: str) -> Feed:
+        """The feed's own full-text setting ("auto", "always", "never"; "" for the config's)."""
+        if mode and mode not in FULL_TEXT_MODES:
+            raise LibraryError(f"full text must be one of {', '.join(FULL_TEXT_MODES)}")
+        feed = replace(feed, full_text=str(mode))
+        self.commit(Batch(feeds=[feed]))
+        return feed
 
     def tag_feed(self, feed: Feed, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Feed:
         drop = {tag_key(t) for t in remove}

@@ -106,6 +106,7 @@ class Feed:
     not_before: datetime | None = None
     added: datetime = field(default_factory=utcnow)
     user_title: bool = False  # the title was set by the user; a refresh must not replace it
+    full_text: str = ""  # "auto" | "always" | "never"; "": the config's (ingest/fulltext.py)
 
     @property
     def display_title(self) -> str:
@@ -135,6 +136,7 @@ class Feed:
             "not_before": to_ts(self.not_before),
             "added": to_ts(self.added),
             "user_title": self.user_title,
+            "full_text": self.full_text,
         }
 
     @classmethod
@@ -156,6 +158,7 @@ class Feed:
             not_before=from_ts(d.get("not_before")),
             added=from_ts(d.get("added")) or EPOCH,
             user_title=bool(d.get("user_title", False)),
+            full_text=str(d.get("full_text") or ""),
         )
 
 
@@ -177,6 +180,8 @@ class Article:
     starred: bool = False
     first_seen: datetime = field(default_factory=utcnow)
     dated: bool = True  # False: the feed gave no usable date; `published` is the fetch time
+    extracted: bool = False  # the body is the text of the article's page, not the feed's
+    extract_error: str = ""  # why fetching the page's text failed (tried once, shown)
 
     def index_dict(self) -> dict[str, Any]:
         """Everything but the body and the user's state: what the headline index stores."""
@@ -195,6 +200,8 @@ class Article:
             "enclosures": [e.to_dict() for e in self.enclosures],
             "first_seen": self.first_seen.timestamp(),
             "dated": self.dated,
+            **({"extracted": True} if self.extracted else {}),
+            **({"extract_error": self.extract_error} if self.extract_error else {}),
         }
 
     @classmethod
@@ -218,4 +225,6 @@ class Article:
             starred=starred,
             first_seen=datetime.fromtimestamp(d.get("first_seen") or 0.0, UTC),
             dated=d.get("dated", True) is not False,
+            extracted=d.get("extracted") is True,
+            extract_error=str(d.get("extract_error") or ""),
         )

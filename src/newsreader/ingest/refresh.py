@@ -15,10 +15,19 @@ from datetime import datetime
 from enum import StrEnum
 
 from newsreader.ingest.fetch import Fetched, Fetcher, FetchRequest, FetchResult
+from newsreader.ingest.fulltext import (
+    MAX_PAGES,
+    PageReport,
+    PagesSummary,
+    fetch_pages,
+    keep_extracted,
+    mode_of,
+    wants_page,
+)
 from newsreader.ingest.parse import ParsedFeed, ParseError
 from newsreader.ingest.pool import ParsePool
 from newsreader.library import Library
-from newsreader.models import Feed, utcnow
+from newsreader.models import Article, Feed, utcnow
 from newsreader.store import Batch, CommitResult
 
 
@@ -57,6 +66,7 @@ class Progress:
 class RefreshSummary:
     reports: list[FeedReport] = field(default_factory=list)
     elapsed: float = 0.0
+    pages: PagesSummary = field(default_factory=PagesSummary)  # full text fetched afterwards
 
     @property
     def new_articles(self) -> int:
@@ -74,7 +84,12 @@ class RefreshSummary:
         for outcome in (UPDATED, UNCHANGED, FAILED, GONE, LATER, SKIPPED):
             if n := self.count(outcome):
                 parts.append(f"{n} {outcome}")
-        return f"{', '.join(parts)}; {self.new_articles} new articles in {self.elapsed:.1f} s"
+        line = f"{', '.join(parts)}; {self.new_articles} new articles"
+        if self.pages.reports:
+            line += f"; {self.pages.fetched} full texts"
+            if self.pages.failed:
+                line += f" ({self.pages.failed} pages failed)"
+        return f"{line} in {self.elapsed:.1f} s"
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -110,6 +125,7 @@ class _Refresher:
         self.commit_lock = asyncio.Lock()
         self.now = utcnow()
         self.done = 0
+        self.pages_wanted: list[Article] = []  # teaser-only items whose pages come after
 
     def _progress(self, report: FeedReport) -> None:
         self.done += 1
@@ -140,8 +156,21 @@ class _Refresher:
             if tasks:
                 await asyncio.gather(*tasks)
         await self._flush()
+        if self.pages_wanted:
+            # After the feeds are stored: a slow site never delays the headlines.
+            self.summary.pages = await fetch_pages(
+                self.library, self.pages_wanted[:MAX_PAGES], pool, on_progress=self._page_done
+            )
         self.summary.elapsed = time.perf_counter() - started
         return self.summary
+
+    def _page_done(self, done: int, total: int, page: PageReport) -> None:
+        if self.on_progress is not None:
+            outcome = "full text" if page.error is None else "full text failed"
+            report = FeedReport(
+                page.article_id, f"full text: {page.headline}", outcome, error=page.error
+            )
+            self.on_progress(Progress(done, total, report))
 
     async def _handle(self, result: FetchResult, pool: ParsePool) -> None:
         feed = replace(self.feeds[result.feed_id])
@@ -189,6 +218,11 @@ class _Refresher:
             feed.not_before = None
         self.pending.feeds.append(feed)
         if parsed is not None:
+            keep_extracted(self.library, parsed.articles, parsed.bodies)
+            mode = mode_of(self.library, feed)
+            self.pages_wanted.extend(
+                a for a in parsed.articles if wants_page(a, parsed.bodies.get(a.id, ""), mode)
+            )
             self.pending.articles.extend(parsed.articles)
             self.pending.bodies.update(parsed.bodies)
         self.pending_reports.append(report)
