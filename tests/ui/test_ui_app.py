@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from newsreader.ingest.refresh import refresh
 from newsreader.library import Library
 from newsreader.ui.screens.main import MainScreen
 from newsreader.ui.widgets.article_view import ArticleView
@@ -341,3 +342,43 @@ async def test_welcome_screen_adds_a_feed_and_opens_the_reader(feed_server, tmp_
         await settle(pilot, app)
         assert isinstance(app.screen, MainScreen)
         assert len(app.screen.query_one(HeadlineList).articles) == 2
+
+
+async def test_T_fetches_the_full_text_of_a_teaser_and_shows_it(feed_server, tmp_path):
+    """The reader's key for full text: the page's paragraphs replace the teaser, in a worker;
+    a page that fails says why under the source line."""
+    from sample_pages import PARAGRAPHS, news_page, teaser
+    from test_ui_article_view import screen_text
+
+    feed_server.route("/story/1", news_page(1), content_type="text/html")
+    feed_server.route("/story/2", "", status=404, content_type="text/html")
+    items = [teaser(n, feed_server.url(f"/story/{n}")) for n in (1, 2)]
+    feed_server.route("/feed.xml", body=rss("Teaser News", items))
+    data = tmp_path / "data"
+    with Library.open(data) as lib:
+        lib.add_feed(feed_server.url("/feed.xml"))
+        await refresh(lib)  # full text is off by default: teasers only
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await settle(pilot, app)
+        headlines = app.screen.query_one(HeadlineList)
+        first = next(a for a in headlines.articles if a.headline.endswith(" 1"))
+        assert headlines.select_article(first.id)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        opening = PARAGRAPHS[0][:30]  # "Die Gewerkschaft und der Bahnb"
+        assert opening not in screen_text(app)
+        await pilot.press("T")
+        await settle(pilot, app)
+        assert app.screen.query_one(ArticleView).article_id == first.id
+        assert opening in screen_text(app)  # shown when ready, in place of the teaser
+        assert app.library.articles[first.id].extracted
+        second = next(a for a in headlines.articles if a.headline.endswith(" 2"))
+        headlines.select_article(second.id)
+        app.screen.set_focus(headlines)
+        await pilot.press("enter", "T")
+        await settle(pilot, app)
+        assert app.library.articles[second.id].extract_error.startswith("HTTP 404")
+        await pilot.press("end")  # the article pane: the source line and why
+        await settle(pilot, app)
+        assert "Full text not fetched: HTTP 404" in screen_text(app)

@@ -96,6 +96,7 @@ UI_MAY_IMPORT = (
     "newsreader.library",  # the service object, and the errors and snapshots it hands out
     "newsreader.marks",
     "newsreader.ingest.refresh",  # the service call `refresh` and its progress value
+    "newsreader.ingest.fulltext",  # the service call `fetch_now` (the reader's T)
     "newsreader.models",
     "newsreader.history",
     "newsreader.views",

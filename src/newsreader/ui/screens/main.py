@@ -331,7 +331,7 @@ class MainScreen(Screen[None]):
             return True if self.history.can_go_back else None
         if action == "forward":
             return True if self.history.can_go_forward else None
-        if action in ("open_link", "toggle_star", "toggle_read"):
+        if action in ("open_link", "toggle_star", "toggle_read", "fetch_text"):
             return True if self._current() is not None else None
         return True
 
@@ -413,6 +413,40 @@ class MainScreen(Screen[None]):
 
     def action_related(self, number: int) -> None:
         self.article_view.choose_related(number)
+
+    def action_fetch_text(self) -> None:
+        art = self._current()
+        if art is None:
+            return
+        if self.library.read_only:
+            self.notify("Read-only cache: the full text cannot be stored", timeout=3)
+            return
+        self.notify("Fetching the full text…", timeout=2)
+        self._fetch_text(art.id)
+
+    @work(group="fetch_text", exit_on_error=False)
+    async def _fetch_text(self, article_id: str) -> None:
+        from newsreader.ingest.fulltext import fetch_now
+
+        art = self.library.articles.get(article_id)
+        if art is None:
+            return
+        try:
+            summary = await fetch_now(self.library, [art])
+        except StoreError as exc:
+            self.notify(f"Full text not saved: {exc}", severity="error", markup=False, timeout=6)
+            return
+        self._state_changed()
+        if not summary.reports:
+            self.notify("This article has no web page to fetch", timeout=3)
+            return
+        error = summary.reports[0].error
+        if error is None:
+            self.notify("Full text fetched", timeout=2)
+        else:
+            self.notify(f"Full text not fetched: {error}", severity="warning", markup=False)
+        if self.article_view.article_id == article_id:
+            self._open(article_id, scroll_y=self.article_view.scroll_y, push=False)
 
     def action_also_reported(self) -> None:
         if not self.article_view.go_to_coverage():

@@ -409,6 +409,19 @@ class ArticleView(VerticalScroll, can_focus=True):
             if is_openable(article.link):
                 link = link.stylize("underline").stylize(click("follow_link", article.link))
             parts.append(link)
+        if article.extracted:
+            again = f" (fetching it again failed: {article.extract_error})"
+            parts.append(
+                (
+                    "\nFull text from the article's page"
+                    + (again if article.extract_error else ""),
+                    MUTED,
+                )
+            )
+        elif article.extract_error:
+            parts.append(
+                (f"\nFull text not fetched: {article.extract_error} · T tries again", MUTED)
+            )
         return Content.assemble(*parts)
 
     def _enclosure_lines(self) -> Content:
