@@ -40,6 +40,7 @@ class FullTextSettings:
 
     default: str = "never"  # "auto" | "always" | "never": like Miniflux, only when asked for
     feeds: dict[str, str] = field(default_factory=dict)  # feed id or URL -> its mode
+    max_pages: int = 300  # pages one refresh fetches at most; the next refresh takes the rest
 
 
 FULL_TEXT_MODES = ("auto", "always", "never")
@@ -101,6 +102,7 @@ def load_settings(path: Path | None) -> Settings:
                 setattr(settings.ui, key, type(default)(value))
         full_text = dict(data.get("full_text", {}))
         settings.full_text.default = _mode(full_text.pop("default", "never"))
+        settings.full_text.max_pages = int(full_text.pop("max_pages", 300))
         settings.full_text.feeds = {str(k): _mode(v) for k, v in full_text.items()}
         # In file order: of two bindings of one key, the first may keep it (ui/bindings.py).
         settings.keys = {str(k): _keys(v) for k, v in data.get("keys", {}).items()}

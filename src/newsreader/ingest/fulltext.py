@@ -29,7 +29,6 @@ from newsreader.sanitize import OPENABLE_SCHEMES, clean_line, html_to_text, url_
 from newsreader.store import Batch
 
 PAGE_MAX_BYTES = 5 * 1024 * 1024  # an article page; a feed may be larger
-MAX_PAGES = 300  # pages one refresh fetches at most (the next refresh takes the rest)
 AUTO_GAIN = 400  # "auto": a body fewer than this many characters longer than the lead is a teaser
 COMMIT_EVERY = 25  # pages per store write
 

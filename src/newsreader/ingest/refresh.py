@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from newsreader.ingest.fetch import Fetched, Fetcher, FetchRequest, FetchResult
 from newsreader.ingest.fulltext import (
-    MAX_PAGES,
     PageReport,
     PagesSummary,
     fetch_pages,
@@ -159,7 +159,10 @@ class _Refresher:
         if self.pages_wanted:
             # After the feeds are stored: a slow site never delays the headlines.
             self.summary.pages = await fetch_pages(
-                self.library, self.pages_wanted[:MAX_PAGES], pool, on_progress=self._page_done
+                self.library,
+                self.pages_wanted[: self.library.settings.full_text.max_pages],
+                pool,
+                on_progress=self._page_done,
             )
         self.summary.elapsed = time.perf_counter() - started
         return self.summary
@@ -274,6 +277,8 @@ async def refresh(
         return await refresher.run(own)
 
 
-def refresh_sync(library: Library, feeds: Iterable[Feed] | None = None, **kwargs) -> RefreshSummary:
+def refresh_sync(
+    library: Library, feeds: Iterable[Feed] | None = None, **kwargs: Any
+) -> RefreshSummary:
     """`refresh` for callers without an event loop (the CLI)."""
     return asyncio.run(refresh(library, feeds, **kwargs))
