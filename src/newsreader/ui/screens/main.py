@@ -12,7 +12,7 @@ the widgets, CopyGroups (folding), Marks (writes), History and View.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -338,18 +338,17 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ history
 
     def action_back(self) -> None:
-        self.history.remember(
-            scroll_y=self.article_view.scroll_y, headline_row=self.headlines.cursor_row
-        )
-        place = self.history.back()
-        if place is not None:
-            self._restore(place)
+        self._step(self.history.back)
 
     def action_forward(self) -> None:
+        self._step(self.history.forward)
+
+    def _step(self, move: Callable[[], Place | None]) -> None:
+        """Leave the current place as it is now (scroll, selection), then go back or forward."""
         self.history.remember(
             scroll_y=self.article_view.scroll_y, headline_row=self.headlines.cursor_row
         )
-        place = self.history.forward()
+        place = move()
         if place is not None:
             self._restore(place)
 
