@@ -60,6 +60,7 @@ class Settings:
     feed_retention: dict[str, dict[str, Any]] = field(default_factory=dict)  # by feed id or url
     ui: UiSettings = field(default_factory=UiSettings)
     full_text: FullTextSettings = field(default_factory=FullTextSettings)
+    players: dict[str, str] = field(default_factory=dict)  # media type pattern -> command
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. star = "s,*"
 
     def retention_for(self, feed_id: str, url: str = "") -> Retention:
@@ -73,6 +74,7 @@ _SIMPLE = {f.name for f in fields(Settings)} - {
     "ui",
     "keys",
     "full_text",
+    "players",
 }
 _UI = {f.name for f in fields(UiSettings)}
 
@@ -104,6 +106,7 @@ def load_settings(path: Path | None) -> Settings:
         settings.full_text.default = _mode(full_text.pop("default", "never"))
         settings.full_text.max_pages = int(full_text.pop("max_pages", 300))
         settings.full_text.feeds = {str(k): _mode(v) for k, v in full_text.items()}
+        settings.players = {str(k): str(v) for k, v in data.get("players", {}).items()}
         # In file order: of two bindings of one key, the first may keep it (ui/bindings.py).
         settings.keys = {str(k): _keys(v) for k, v in data.get("keys", {}).items()}
     except (TypeError, ValueError, AttributeError) as exc:

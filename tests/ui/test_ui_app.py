@@ -382,3 +382,38 @@ async def test_T_fetches_the_full_text_of_a_teaser_and_shows_it(feed_server, tmp
         await pilot.press("end")  # the article pane: the source line and why
         await settle(pilot, app)
         assert "Full text not fetched: HTTP 404" in screen_text(app)
+
+
+async def test_e_plays_the_enclosure_with_the_configured_player(feed_server, tmp_path):
+    """`e` hands the episode's URL to `[players]`'s command for its type, as one argument."""
+    import sys
+    import time
+
+    episode = feed_server.url("/episode 1.mp3")
+    feed_server.route(
+        "/podcast.xml",
+        body=(
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Pod</title>'
+            "<item><title>Episode one</title><guid>ep1</guid>"
+            "<description>Ninety minutes on trains.</description>"
+            f'<enclosure url="{episode}" type="audio/mpeg" length="1000"/></item>'
+            "</channel></rss>"
+        ),
+    )
+    data = tmp_path / "data"
+    with Library.open(data) as lib:
+        lib.add_feed(feed_server.url("/podcast.xml"))
+        await refresh(lib)
+    out = tmp_path / "played"
+    script = f"import sys; open({str(out)!r}, 'w').write(sys.argv[1])"
+    app = make_app(data, tmp_path)
+    app.library.settings.players = {"audio/*": f'{sys.executable} -c "{script}" {{url}}'}
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("e")
+        deadline = time.monotonic() + 10
+        while not out.exists() and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert out.read_text() == episode.replace(" ", "%20")  # as the sanitiser stored it

@@ -103,6 +103,7 @@ UI_MAY_IMPORT = (
     "newsreader.indexes.related",  # the Related value shown under an article
     "newsreader.timefmt",
     "newsreader.sanitize",
+    "newsreader.players",
     "newsreader.opml",  # importing a file on the welcome screen
     "newsreader.demo",
     "newsreader.ui.app",

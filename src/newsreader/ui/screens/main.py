@@ -29,7 +29,8 @@ from newsreader.history import History, Place
 from newsreader.indexes.related import Related
 from newsreader.library import CommitResult, Library, Snapshot, StoreError
 from newsreader.marks import RETRY_INTERVAL, Marks, Written
-from newsreader.models import Article
+from newsreader.models import Article, Enclosure
+from newsreader.players import play
 from newsreader.sanitize import is_openable
 from newsreader.ui.bindings import screen_bindings
 from newsreader.ui.copy_groups import CopyGroups, Fold
@@ -102,7 +103,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield TagPane(id="tags")
             yield HeadlineList(now=now, feed_title=self.library.feed_title, id="headlines")
-            yield ArticleView(now=now, open_url=self._open_url, id="article")
+            yield ArticleView(now=now, open_url=self._open_url, play=self._play, id="article")
         yield Input(
             placeholder='Search: words, "phrase", tag:X, feed:Y, unread, starred', id="search"
         )
@@ -331,6 +332,9 @@ class MainScreen(Screen[None]):
             return True if self.history.can_go_back else None
         if action == "forward":
             return True if self.history.can_go_forward else None
+        if action == "play":
+            current = self._current()
+            return True if current is not None and current.enclosures else None
         if action in ("open_link", "toggle_star", "toggle_read", "fetch_text"):
             return True if self._current() is not None else None
         return True
@@ -446,6 +450,23 @@ class MainScreen(Screen[None]):
             self.notify(f"Full text not fetched: {error}", severity="warning", markup=False)
         if self.article_view.article_id == article_id:
             self._open(article_id, scroll_y=self.article_view.scroll_y, push=False)
+
+    def action_play(self) -> None:
+        art = self._current()
+        if art is None or not art.enclosures:
+            self.notify("This article has no enclosure", timeout=2)
+            return
+        self._play(art.enclosures[0])
+
+    def _play(self, enclosure: Enclosure) -> None:
+        """With the player `[players]` sets for its type, else in the browser."""
+        name, error = play(enclosure, self.library.settings.players)
+        if error is not None:
+            self.notify(error, severity="warning", markup=False, timeout=4)
+        elif name is not None:
+            self.notify(f"Playing with {name}", markup=False, timeout=2)
+        else:
+            self._open_url(enclosure.url)
 
     def action_also_reported(self) -> None:
         if not self.article_view.go_to_coverage():

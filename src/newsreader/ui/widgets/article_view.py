@@ -122,6 +122,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         *,
         now: Callable[[], datetime],
         open_url: Callable[[str], None],
+        play: Callable[[Enclosure], None] | None = None,
         fast_path_chars: int = FAST_PATH_CHARS,
         fast_path_blocks: int = FAST_PATH_BLOCKS,
         name: str | None = None,
@@ -131,6 +132,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._now = now
         self._open_url = open_url
+        self._play = play
         self.fast_path_chars = fast_path_chars
         self.fast_path_blocks = fast_path_blocks
         self._article: Article | None = None
@@ -302,7 +304,10 @@ class ArticleView(VerticalScroll, can_focus=True):
 
     def open_enclosure(self, index: int) -> None:
         if 0 <= index < len(self._enclosures):
-            self.follow_link(self._enclosures[index].url)
+            if self._play is not None:
+                self._play(self._enclosures[index])  # the user's player for its type
+            else:
+                self.follow_link(self._enclosures[index].url)
 
     # ------------------------------------------------------------------ actions and events
 
