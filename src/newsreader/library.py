@@ -407,11 +407,21 @@ class Library:
 
     def set_full_text(self, feed: Feed, mode: str) -> Feed:
         """The feed's own full-text setting ("auto", "always", "never"; "" for the config's)."""
-        if mode and mode not in FULL_TEXT_MODES:
-            raise LibraryError(f"full text must be one of {', '.join(FULL_TEXT_MODES)}")
-        feed = replace(feed, full_text=str(mode))
+        feed = self._with_full_text(feed, mode)
         self.commit(Batch(feeds=[feed]))
         return feed
+
+    async def set_full_text_async(self, feed: Feed, mode: str) -> Feed:
+        """`set_full_text` with the disk write in a thread (the reader)."""
+        feed = self._with_full_text(feed, mode)
+        await self.commit_async(Batch(feeds=[feed]))
+        return feed
+
+    @staticmethod
+    def _with_full_text(feed: Feed, mode: str) -> Feed:
+        if mode and mode not in FULL_TEXT_MODES:
+            raise LibraryError(f"full text must be one of {', '.join(FULL_TEXT_MODES)}")
+        return replace(feed, full_text=str(mode))
 
     def tag_feed(self, feed: Feed, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Feed:
         drop = {tag_key(t) for t in remove}

@@ -417,3 +417,29 @@ async def test_e_plays_the_enclosure_with_the_configured_player(feed_server, tmp
         while not out.exists() and time.monotonic() < deadline:
             await pilot.pause(0.05)
         assert out.read_text() == episode.replace(" ", "%20")  # as the sanitiser stored it
+
+
+async def test_t_in_feed_health_sets_a_feeds_full_text(data, tmp_path):
+    """The reader's feed menu: E, then t cycles the highlighted feed's own full-text choice
+    (auto, always, never, the config's again); it is stored and survives a restart."""
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("E")
+        await settle(pilot, app)
+        health = app.screen
+        assert health.__class__.__name__ == "FeedHealthScreen"
+        feed = health.feeds[0]
+        await pilot.press("t")
+        await settle(pilot, app)
+        assert app.library.feeds[feed.id].full_text == "auto"
+        await pilot.press("t", "t")
+        await settle(pilot, app)
+        assert app.library.feeds[feed.id].full_text == "never"
+        await pilot.press("t")
+        await settle(pilot, app)
+        assert app.library.feeds[feed.id].full_text == ""  # the config's again
+        await pilot.press("t")
+        await settle(pilot, app)
+    with open_library(data) as lib:
+        assert lib.feeds[feed.id].full_text == "auto"

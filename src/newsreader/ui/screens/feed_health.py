@@ -61,13 +61,25 @@ class FeedHealthScreen(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", id="close_feed_health"),
+        Binding("t", "cycle_full_text", "Full text", id="feed_full_text"),
     ]
 
-    def __init__(self, feeds: Sequence[Feed], *, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        feeds: Sequence[Feed],
+        *,
+        now: Callable[[], datetime],
+        full_text: Callable[[Feed], str] = lambda feed: feed.full_text,
+        set_full_text: Callable[[Feed, str], object] | None = None,
+    ) -> None:
+        """`full_text(feed)` says what the feed does ("auto", "never (config)"...);
+        `set_full_text(feed, mode)` stores a feed's own choice ("" for the config's)."""
         super().__init__()
         self.feeds = health_order(feeds)
         self._by_id = {f.id: f for f in self.feeds}
         self._now = now
+        self._full_text = full_text
+        self._set_full_text = set_full_text
 
     def compose(self) -> ComposeResult:
         failing = sum(feed_state(f)[0] == FAILING for f in self.feeds)
@@ -91,6 +103,7 @@ class FeedHealthScreen(ModalScreen[str | None]):
         table.add_column("Feed", key="feed", width=30)
         table.add_column("HTTP", key="http")
         table.add_column("When", key="when")
+        table.add_column("Full text", key="full_text")
         table.add_column("Status", key="status")  # last: errors can be long
         styles = {
             FAILING: self._theme_style("error"),
@@ -106,6 +119,7 @@ class FeedHealthScreen(ModalScreen[str | None]):
                 Text(feed.display_title, no_wrap=True, overflow="ellipsis"),
                 Text(str(feed.last_status) if feed.last_status else ""),
                 Text(long_time(when, now) if when else "", no_wrap=True),
+                Text(self._full_text(feed), no_wrap=True),
                 Text(status, style=styles[rank], no_wrap=True),
                 key=feed.id,
             )
@@ -115,8 +129,24 @@ class FeedHealthScreen(ModalScreen[str | None]):
 
     def _show_detail(self, feed: Feed) -> None:
         _, status = feed_state(feed)
-        detail = Content.assemble((feed.display_title, "bold"), "\n", feed.url, "\n", status)
+        full_text = f"Full text: {self._full_text(feed)} · t changes it"
+        detail = Content.assemble(
+            (feed.display_title, "bold"), "\n", feed.url, "\n", status, "\n", full_text
+        )
         self.query_one("#health-detail", Static).update(detail)
+
+    def action_cycle_full_text(self) -> None:
+        """The highlighted feed's own choice: auto, always, never, then the config's again."""
+        table = self.query_one(_HealthTable)
+        if self._set_full_text is None or not self.feeds:
+            return
+        feed = self.feeds[table.cursor_row]
+        order = ["", "auto", "always", "never"]
+        mode = order[(order.index(feed.full_text) + 1) % len(order)]
+        feed.full_text = mode  # this screen's copy, shown at once; the store's is written behind
+        self._set_full_text(feed, mode)
+        table.update_cell(feed.id, "full_text", Text(self._full_text(feed), no_wrap=True))
+        self._show_detail(feed)
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

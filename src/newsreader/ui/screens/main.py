@@ -13,7 +13,7 @@ the widgets, CopyGroups (folding), Marks (writes), History and View.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
@@ -29,7 +29,7 @@ from newsreader.history import History, Place
 from newsreader.indexes.related import Related
 from newsreader.library import CommitResult, Library, Snapshot, StoreError
 from newsreader.marks import RETRY_INTERVAL, Marks, Written
-from newsreader.models import Article, Enclosure
+from newsreader.models import Article, Enclosure, Feed
 from newsreader.players import play
 from newsreader.sanitize import is_openable
 from newsreader.ui.bindings import screen_bindings
@@ -638,9 +638,31 @@ class MainScreen(Screen[None]):
         self.tags.sort_by = "count" if self.tags.sort_by == "name" else "name"
 
     def action_feed_health(self) -> None:
+        from newsreader.ingest.fulltext import mode_of
         from newsreader.ui.screens.feed_health import FeedHealthScreen
 
-        self.app.push_screen(FeedHealthScreen(self.library.sorted_feeds(), now=self.reader.now))
+        def full_text(feed: Feed) -> str:
+            own = "" if feed.full_text else " (config)"
+            return f"{mode_of(self.library, feed)}{own}"
+
+        feeds = [replace(f) for f in self.library.sorted_feeds()]  # the screen's own copies
+        screen = FeedHealthScreen(
+            feeds,
+            now=self.reader.now,
+            full_text=full_text,
+            set_full_text=self._store_full_text,
+        )
+        self.app.push_screen(screen)
+
+    @work(group="settings", exit_on_error=False)
+    async def _store_full_text(self, feed: Feed, mode: str) -> None:
+        current = self.library.feeds.get(feed.id)
+        if current is None:
+            return
+        try:
+            await self.library.set_full_text_async(current, mode)
+        except StoreError as exc:
+            self.notify(f"Setting not saved: {exc}", severity="error", markup=False)
 
     def action_help(self) -> None:
         from newsreader.ui.screens.help import HelpScreen
