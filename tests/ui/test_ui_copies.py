@@ -396,3 +396,38 @@ async def test_back_and_forward_apply_only_where_the_history_goes(data, tmp_path
         await pilot.press("backspace")
         await settle(pilot, app)
         assert screen.check_action("forward", ()) is True
+
+
+async def test_related_stories_are_one_key_away_and_enter_opens_what_is_highlighted(data, tmp_path):
+    """Down past the end of the text enters the box; j/k move in it, k from the first story
+    goes back to the text; Enter opens the highlighted story; b jumps to the box from
+    anywhere. Unfocused, the box highlights nothing."""
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        start = find(app, "Tessendorf leads")
+        screen = await open_article(pilot, app, start)
+        view = screen.query_one(ArticleView)
+        box = view.query_one(RelatedBox)
+        assert len(box.article_ids) >= 2
+        assert app.focused is view
+        for _ in range(60):  # the keys a reader would hold down
+            await pilot.press("j")
+            if app.focused is box:
+                break
+        assert app.focused is box and box.highlighted == 0
+        await pilot.press("j")
+        assert box.highlighted == 1
+        await pilot.press("k", "k")
+        assert app.focused is view  # up from the first story: back to the text
+        await pilot.press("b")
+        assert app.focused is box and box.highlighted == 0
+        await pilot.press("j")
+        wanted = box.article_ids[1]
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert view.article_id == wanted  # the highlighted story, not the current one again
+        # From the headline list too.
+        screen.set_focus(screen.query_one(HeadlineList))
+        await pilot.press("b")
+        assert app.focused is view.query_one(RelatedBox)

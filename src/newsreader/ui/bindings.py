@@ -47,6 +47,9 @@ COMMANDS: tuple[Command, ...] = (
         for n in range(1, 10)
     ),
     Command("also_reported", "c", "also_reported", "Other feeds' reports of this story", "Move"),
+    Command(
+        "related_box", "b", "related_box", "The related stories (j/k move, Enter opens)", "Move"
+    ),
     Command("play", "e", "play", "Play the article's enclosure (audio, video)", "Article"),
     Command(
         "fetch_text", "T", "fetch_text", "Fetch the full text from the article's page", "Article"

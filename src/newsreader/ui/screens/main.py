@@ -468,6 +468,10 @@ class MainScreen(Screen[None]):
         else:
             self._open_url(enclosure.url)
 
+    def action_related_box(self) -> None:
+        if not self.article_view.go_to_related():
+            self.notify("No related stories for this article", timeout=2)
+
     def action_also_reported(self) -> None:
         if not self.article_view.go_to_coverage():
             self.notify("No other feed has reported this story", timeout=2)

@@ -60,6 +60,9 @@ class ArticleView(VerticalScroll, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "page_down_or_skip", "Page down", show=False, id="article_page_down"),
+        # Past the end of the text, down goes on into the related stories.
+        Binding("j,down", "down_or_related", "Scroll down", show=False, id="article_down"),
+        Binding("k", "scroll_up", "Scroll up", show=False, id="article_up"),
         *(
             # Same ids as the main screen's digits, so one remapping moves both.
             Binding(
@@ -316,6 +319,27 @@ class ArticleView(VerticalScroll, can_focus=True):
         if self.scroll_y >= self.max_scroll_y:
             raise SkipAction()
         self.scroll_page_down()
+
+    def action_down_or_related(self) -> None:
+        if self.scroll_y < self.max_scroll_y:
+            self.scroll_down(animate=False)
+        elif not self.go_to_related():
+            raise SkipAction()
+
+    def go_to_related(self) -> bool:
+        """Focus the related stories, the first highlighted; False when there are none."""
+        box = self.query_one(RelatedBox)
+        if not box.entries or not box.display:
+            return False
+        box.highlighted = 0
+        box.focus()
+        box.scroll_to_highlight(top=False)
+        return True
+
+    @on(RelatedBox.Left)
+    def _left_related(self, event: RelatedBox.Left) -> None:
+        event.stop()
+        self.focus()
 
     def action_choose_related(self, n: int) -> None:
         if not self.choose_related(n):

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import ClassVar, cast
 
 from rich.segment import Segment
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.css.styles import RulesMap
 from textual.geometry import Region
+from textual.message import Message
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import RenderOptions, Visual
@@ -80,8 +82,27 @@ class RelatedBox(OptionList):
         max-height: initial;
         overflow-y: hidden;
         &:focus { border: round $accent; }
+        /* Only the box with focus shows a highlighted story: what looks chosen is what Enter
+           opens. */
+        & > .option-list--option-highlighted {
+            color: $foreground;
+            background: transparent;
+            text-style: none;
+        }
+        &:focus > .option-list--option-highlighted {
+            color: $block-cursor-foreground;
+            background: $block-cursor-background;
+            text-style: $block-cursor-text-style;
+        }
     }
     """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Next related story", show=False, id="related_down"),
+        Binding("k,up", "up_or_leave", "Previous related story", show=False, id="related_up"),
+    ]
+
+    class Left(Message):
+        """Up from the first story: back to reading the article."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -100,6 +121,12 @@ class RelatedBox(OptionList):
         self.set_options(options)
         if self.entries:
             self.highlighted = 0
+
+    def action_up_or_leave(self) -> None:
+        if not self.highlighted:
+            self.post_message(self.Left())
+        else:
+            self.action_cursor_up()
 
     def scroll_to_highlight(self, top: bool = False) -> None:
         # The box is as tall as its entries and never scrolls; the page around it does, and
