@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from newsreader import __version__
+from newsreader.cells import fit
 from newsreader.config import ConfigError
 from newsreader.library import Library, LibraryError
 from newsreader.marks import Marks
@@ -61,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("remove", help="unsubscribe a feed and drop its articles")
     r.add_argument("feed", help="id, URL, title or number from `list`")
 
-    sub.add_parser("list", help="feeds with status, unread count and last error")
+    ls = sub.add_parser("list", help="feeds with status, unread count and last error")
+    ls.add_argument("--json", action="store_true")
 
     t = sub.add_parser("tag", help="add tags to a feed, or remove them with --remove")
     t.add_argument("feed")
@@ -102,8 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     sh = sub.add_parser("show", help="print an article as Markdown with its related stories")
     sh.add_argument("id", help="article id (a unique prefix is enough)")
     sh.add_argument("--keep-unread", action="store_true", help="do not mark it read")
+    sh.add_argument("--json", action="store_true", help="the article, its text and its related")
 
-    sub.add_parser("dirs", help="print the data and config directories")
+    ds = sub.add_parser("dirs", help="print the data and config directories")
+    ds.add_argument("--json", action="store_true")
     return p
 
 
@@ -143,6 +147,10 @@ def _run(args: argparse.Namespace) -> int:
         from newsreader.paths import resolve_dirs
 
         dirs = resolve_dirs(args.data_dir)
+        if args.json:
+            shape = {"data": dirs.data, "config": dirs.config, "config_file": dirs.config_file}
+            _dump({k: str(v) for k, v in shape.items()})
+            return EXIT_OK
         print(f"data:   {dirs.data}\nconfig: {dirs.config}\nconfig file: {dirs.config_file}")
         return EXIT_OK
     with _open(args.data_dir, writing=command in _WRITING) as lib:
@@ -182,6 +190,26 @@ def _cmd_list(lib: Library, args: argparse.Namespace) -> int:
         print("no feeds yet: `newsreader add URL` or `newsreader import FILE.opml`")
         return EXIT_OK
     unread = lib.unread_counts()
+    if args.json:
+        _dump(
+            [
+                {
+                    "number": number,
+                    "id": feed.id,
+                    "url": feed.url,
+                    "title": feed.display_title,
+                    "tags": list(feed.tags),
+                    "unread": unread.get(feed.id, 0),
+                    "status": _feed_status(feed),
+                    "error": feed.last_error,
+                    "gone": feed.gone,
+                    "last_fetched": _iso(feed.last_fetched),
+                    "full_text": feed.full_text or None,
+                }
+                for number, feed in enumerate(lib.sorted_feeds(), 1)
+            ]
+        )
+        return EXIT_OK
     for number, feed in enumerate(lib.sorted_feeds(), 1):
         status = _feed_status(feed)
         tags = f"  [{', '.join(feed.tags)}]" if feed.tags else ""
@@ -332,7 +360,26 @@ def _cmd_search(lib: Library, args: argparse.Namespace) -> int:
 
 def _cmd_show(lib: Library, args: argparse.Namespace) -> int:
     article = lib.find_article(args.id)
-    sys.stdout.write(render_article(lib, article))
+    if args.json:
+        shown = _article_json(lib, article)
+        shown["text"] = lib.body_markdown(article)  # Markdown, the lead not repeated
+        shown["full_text"] = (
+            "page"
+            if article.extracted
+            else ("failed: " + article.extract_error)
+            if article.extract_error
+            else "feed"
+        )
+        shown["also_reported_by"] = [
+            {"id": o.id, "feed": lib.feed_title(o.feed_id)} for o in lib.coverage(article)
+        ]
+        shown["related"] = [
+            {"id": r.article_id, "reason": r.reason, "same_story": r.same_story}
+            for r in lib.related(article, 5)
+        ]
+        _dump(shown)
+    else:
+        sys.stdout.write(render_article(lib, article))
     if not args.keep_unread and not lib.read_only:
         marks = Marks(lib)
         marks.set_read([article])
@@ -431,6 +478,15 @@ def _article_json(lib: Library, art: Article) -> dict[str, object]:
     }
 
 
+def _dump(value: object) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when is not None else None
+
+
 def _print_articles(lib: Library, articles: list[Article], as_json: bool, out: TextIO) -> None:
     if as_json:
         json.dump([_article_json(lib, a) for a in articles], out, ensure_ascii=False, indent=1)
@@ -438,8 +494,8 @@ def _print_articles(lib: Library, articles: list[Article], as_json: bool, out: T
         return
     for art in articles:
         mark = "*" if art.starred else ("N" if not art.read else " ")
-        feed = lib.feed_title(art.feed_id)[:24]
-        out.write(f"{art.id[:10]} {mark} {_when(art.published):>16}  {feed:<24}  {art.headline}\n")
+        feed = fit(lib.feed_title(art.feed_id), 24)  # cells, not characters: 테스트 피드 lines up
+        out.write(f"{art.id[:10]} {mark} {_when(art.published):>16}  {feed}  {art.headline}\n")
 
 
 def render_article(lib: Library, art: Article, related_k: int = 5) -> str:
