@@ -6,7 +6,8 @@ banner, teaser boxes, an ad, the article with an image, comments, a footer: abou
 text). Two cold refreshes into fresh data dirs, in one run (the machine is noisy: compare the
 ratio): `[full_text] default = "never"` and `"always"` (no page cap). Wall time, pages per
 second, and the resident memory of this process before and at its peak during each refresh
-(the parse workers are separate processes, not counted). Run it alone.
+(the parse workers are separate processes, not counted). Each page's image is served too (a
+160 x 90 PNG) and kept with its article, as `[images] fetch = "full_text"` does. Run it alone.
 
 Usage: .venv/bin/python bench/fulltext_bench.py [--feeds 200] [--items 50]
 """
@@ -31,6 +32,7 @@ from newsreader.config import Settings  # noqa: E402
 from newsreader.ingest.refresh import refresh_sync  # noqa: E402
 from newsreader.library import Library  # noqa: E402
 from sample_feeds import item, rss  # noqa: E402
+from sample_pages import png  # noqa: E402
 
 WORDS = (
     "Regierung Gewerkschaft Bahn Streik Einigung Löhne Stadt Rat Haushalt Brücke Wetter Sturm "
@@ -61,6 +63,9 @@ def page(feed: int, n: int) -> str:
 <footer><a href="/impressum">Impressum</a></footer></body></html>"""
 
 
+IMAGE = png(160, 90)  # ~30 KB, a thumbnail's size
+
+
 def serve(server: FeedServer, feeds: int, items: int) -> list[str]:
     urls = []
     for f in range(feeds):
@@ -71,6 +76,7 @@ def serve(server: FeedServer, feeds: int, items: int) -> list[str]:
             it["summary"] = "Eine kurze Meldung in einem Satz."
             entries.append(it)
             server.route(f"/page/{f}/{n}", page(f, n), content_type="text/html; charset=utf-8")
+            server.route(f"/img/{f}/{n}.jpg", IMAGE, content_type="image/png")
         server.route(f"/feed/{f}.xml", rss(f"Feed {f}", entries))
         urls.append(server.url(f"/feed/{f}.xml"))
     return urls
@@ -100,7 +106,13 @@ def cold(urls: list[str], mode: str) -> tuple[float, int, int, str]:
         started = time.perf_counter()
         summary = refresh_sync(lib)
         took = time.perf_counter() - started
-        return took, summary.pages.fetched, summary.pages.failed, summary.line()
+        images = sum(1 for a in lib.articles.values() if a.images)
+        return (
+            took,
+            summary.pages.fetched,
+            summary.pages.failed,
+            f"{summary.line()}; {images} articles with their image kept",
+        )
 
 
 def main() -> None:

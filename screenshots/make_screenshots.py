@@ -15,21 +15,64 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsreader.app import NewsReaderApp
-from newsreader.config import Settings, UiSettings
+from newsreader import image_cache
+from newsreader.config import ImageSettings, Settings, UiSettings
 from newsreader.demo import demo_feeds
+from newsreader.ingest.refresh import refresh
 from newsreader.library import Library
-from newsreader.refresh import refresh
+from newsreader.store import Batch
+from newsreader.ui.app import NewsReaderApp
 
 HERE = Path(__file__).resolve().parent
 NOW = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)
 
 
-async def demo_library(data: Path) -> Library:
-    settings = Settings(ui=UiSettings(refresh_on_start=False, refresh_minutes=0, read_delay=-1))
+IMAGE_URL = "https://images.example.org/hopper.jpg"
+IMAGE_FEED = f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>Computing History Weekly</title>
+<link>https://history.example.org/</link>
+<item><title>The admiral who taught computers English</title>
+<link>https://history.example.org/hopper</link><guid>urn:shot:hopper</guid>
+<category>History</category><pubDate>Fri, 20 Nov 2026 18:40:00 GMT</pubDate>
+<description>Grace Hopper's compiler let programs be written in words.</description>
+<content:encoded><![CDATA[<p><img src="{IMAGE_URL}"
+ alt="Grace Hopper, 1984 (U.S. Navy photo, public domain)"></p>
+<p>Her team's A-0 system of 1952 translated symbolic code into machine code, and the
+FLOW-MATIC language that followed was the first to use English-like statements. COBOL,
+designed in 1959, carried the idea to banks and governments.</p>
+<p>She kept a clock on her office wall that ran backwards, to remind visitors that
+"the most dangerous phrase in the language is: we have always done it this way".</p>]]>
+</content:encoded>
+</item></channel></rss>"""
+
+
+async def demo_library(data: Path, images: str = "off") -> Library:
+    settings = Settings(
+        ui=UiSettings(refresh_on_start=False, refresh_minutes=0, read_delay=-1),
+        images=ImageSettings(show=images),
+    )
     lib = Library.open(data, settings=settings)
     lib.subscribe(demo_feeds())
     await refresh(lib)
+    return lib
+
+
+async def image_library(data: Path, images: str) -> Library:
+    """The demo plus one article whose image is kept, as a full-text refresh leaves it (the
+    photo is the one textual-image ships, a U.S. Navy photo in the public domain)."""
+    import textual_image
+
+    lib = await demo_library(data, images)
+    feed_file = data.parent / "history.xml"
+    feed_file.write_text(IMAGE_FEED, encoding="utf-8")
+    feed = lib.add_feed(str(feed_file))
+    await refresh(lib, [feed])
+    photo = Path(textual_image.__file__).parent / "gracehopper.jpg"
+    image_cache.save(data, IMAGE_URL, photo.read_bytes())
+    (article,) = [a for a in lib.articles.values() if a.feed_id == feed.id]
+    article.images = [IMAGE_URL]
+    lib.commit(Batch(articles=[article]))
     return lib
 
 
@@ -41,10 +84,15 @@ async def settle(pilot) -> None:  # noqa: ANN001
 
 
 async def shoot(
-    name: str, size: tuple[int, int], keys: list[str], scroll_to_related: bool = False
+    name: str,
+    size: tuple[int, int],
+    keys: list[str],
+    scroll_to_related: bool = False,
+    images: str = "",
 ) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
-        lib = await demo_library(Path(tmp) / "data")
+        data = Path(tmp) / "data"
+        lib = await (image_library(data, images) if images else demo_library(data))
         app = NewsReaderApp(
             lib, now=lambda: NOW, state_file=Path(tmp) / "ui.json", refresh_on_start=False
         )
@@ -54,7 +102,7 @@ async def shoot(
                 await pilot.press(key)
                 await settle(pilot)
             if scroll_to_related:
-                from newsreader.ui.article_view import ArticleView
+                from newsreader.ui.widgets.article_view import ArticleView
 
                 view = app.screen.query_one(ArticleView)
                 view.scroll_end(animate=False)
@@ -66,14 +114,25 @@ async def shoot(
 
 
 async def main() -> int:
+    import textual_image.widget  # noqa: F401 - as the CLI does before the app starts
+
     shots = [
-        ("three-panes", (150, 42), ["j", "j", "j", "j", "enter"], False),
-        ("related-stories", (150, 42), ["j", "j", "j", "j", "enter"], True),
-        ("narrow", (80, 24), ["enter"], False),
-        ("help", (150, 42), ["question_mark"], False),
+        *(
+            []
+            if "--images" in sys.argv
+            else [
+                ("three-panes", (150, 42), ["j", "j", "j", "j", "enter"], False, ""),
+                ("related-stories", (150, 42), ["j", "j", "j", "j", "enter"], True, ""),
+                ("narrow", (80, 24), ["enter"], False, ""),
+                ("help", (150, 42), ["question_mark"], False, ""),
+            ]
+        ),
+        # A snapshot terminal has no graphics protocol: half blocks, then the placeholder line.
+        ("article-image", (150, 42), ["enter"], False, "blocks"),
+        ("article-image-placeholder", (120, 30), ["enter"], False, "auto"),
     ]
-    for name, size, keys, related in shots:
-        path = await shoot(name, size, keys, related)
+    for name, size, keys, related, images in shots:
+        path = await shoot(name, size, keys, related, images)
         print(f"wrote {path.relative_to(HERE.parent)}")
     return 0
 

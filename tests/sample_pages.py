@@ -52,3 +52,50 @@ def teaser(n: int, url: str) -> dict:
     it["link"] = url
     it["summary"] = "Gewerkschaft und Bahn haben sich geeinigt."
     return it
+
+
+def png(width: int, height: int, *, claim: tuple[int, int] | None = None) -> bytes:
+    """A real RGB PNG of a simple gradient (standard library only); `claim` writes another
+    size into the header, as a decompression bomb or a damaged file does."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    raw = b"".join(
+        b"\x00"
+        + b"".join(
+            bytes((x * 255 // max(1, width - 1), y * 255 // max(1, height - 1), 120))
+            for x in range(width)
+        )
+        for y in range(height)
+    )
+    w, h = claim or (width, height)
+    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def png_bomb(width: int, height: int, megabytes: int = 8) -> bytes:
+    """A small PNG that claims `width` x `height` and holds `megabytes` of zero rows, compressed
+    ~1000:1: decoding it whole would need width * height * 3 bytes."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    packer = zlib.compressobj(9)
+    block = bytes(1024 * 1024)
+    idat = b"".join(packer.compress(block) for _ in range(megabytes)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from newsreader import __version__
+from newsreader import __version__, image_cache
 from newsreader.cells import fit
 from newsreader.config import ConfigError
 from newsreader.library import Library, LibraryError
@@ -261,6 +261,11 @@ def _cmd_fetch_text(lib: Library, args: argparse.Namespace) -> int:
     summary = asyncio.run(fetch_now(lib, articles))
     for report in summary.reports:
         state = "full text stored" if report.error is None else f"failed: {report.error}"
+        images = [r for r in summary.images.reports if r.article_id == report.article_id]
+        if images:
+            kept = sum(1 for r in images if r.error is None)
+            state += f", {kept} of {len(images)} images kept"
+            state += "".join(f"\n  image {r.url}: {r.error}" for r in images if r.error)
         print(f"{report.article_id[:10]} {report.headline}: {state}")
     skipped = len(articles) - len(summary.reports)
     if skipped:
@@ -393,7 +398,9 @@ def _cmd_read(
     """No subcommand: the reader on a terminal; a headline list when output is not a terminal."""
     if sys.stdout.isatty() and sys.stdin.isatty():
         from newsreader.ui.app import NewsReaderApp
+        from newsreader.ui.widgets.article_image import prepare_images
 
+        prepare_images(lib.settings.images.show, image_cache.folder(lib.dirs.data).is_dir())
         app = NewsReaderApp(lib, refresh_on_start=refresh_on_start)
         app.run()
         if app.exit_message:

@@ -47,6 +47,22 @@ FULL_TEXT_MODES = ("auto", "always", "never")
 
 
 @dataclass(slots=True)
+class ImageSettings:
+    """`[images]`: article images kept for offline reading (ingest/images.py) and shown."""
+
+    fetch: str = "full_text"  # "full_text" (articles whose page is fetched) | "always" | "never"
+    # "auto": inline where the terminal has graphics (kitty, Sixel), else a placeholder line;
+    # "blocks": coloured half blocks on any terminal; "off": always the placeholder line.
+    show: str = "auto"
+    max_per_article: int = 8
+    max_total_mb: float = 200.0  # the image folder's budget; oldest pruned first
+
+
+IMAGE_FETCH_MODES = ("full_text", "always", "never")
+IMAGE_SHOW_MODES = ("auto", "blocks", "off")
+
+
+@dataclass(slots=True)
 class Settings:
     concurrency: int = 8  # requests at once
     per_host: int = 2  # requests at once to one host
@@ -60,6 +76,7 @@ class Settings:
     feed_retention: dict[str, dict[str, Any]] = field(default_factory=dict)  # by feed id or url
     ui: UiSettings = field(default_factory=UiSettings)
     full_text: FullTextSettings = field(default_factory=FullTextSettings)
+    images: ImageSettings = field(default_factory=ImageSettings)
     players: dict[str, str] = field(default_factory=dict)  # media type pattern -> command
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. star = "s,*"
 
@@ -74,13 +91,15 @@ _SIMPLE = {f.name for f in fields(Settings)} - {
     "ui",
     "keys",
     "full_text",
+    "images",
     "players",
 }
 _UI = {f.name for f in fields(UiSettings)}
 
 
 def load_settings(path: Path | None) -> Settings:
-    """Read `[refresh]`, `[retention]`, `[ui]`, `[full_text]` and `[keys]` from the config
+    """Read `[refresh]`, `[retention]`, `[ui]`, `[full_text]`, `[images]`, `[players]` and
+    `[keys]` from the config
     file, if any."""
     settings = Settings()
     if path is None or not path.exists():
@@ -106,6 +125,13 @@ def load_settings(path: Path | None) -> Settings:
         settings.full_text.default = _mode(full_text.pop("default", "never"))
         settings.full_text.max_pages = int(full_text.pop("max_pages", 300))
         settings.full_text.feeds = {str(k): _mode(v) for k, v in full_text.items()}
+        images = data.get("images", {})
+        settings.images = ImageSettings(
+            fetch=_choice("images.fetch", images.get("fetch", "full_text"), IMAGE_FETCH_MODES),
+            show=_choice("images.show", images.get("show", "auto"), IMAGE_SHOW_MODES),
+            max_per_article=max(0, int(images.get("max_per_article", 8))),
+            max_total_mb=max(0.0, float(images.get("max_total_mb", 200.0))),
+        )
         settings.players = {str(k): str(v) for k, v in data.get("players", {}).items()}
         # In file order: of two bindings of one key, the first may keep it (ui/bindings.py).
         settings.keys = {str(k): _keys(v) for k, v in data.get("keys", {}).items()}
@@ -118,6 +144,13 @@ def _mode(value: object) -> str:
     word = str(value).strip().lower()
     if word not in FULL_TEXT_MODES:
         raise ValueError(f"full_text must be one of {', '.join(FULL_TEXT_MODES)}, not {value!r}")
+    return word
+
+
+def _choice(name: str, value: object, choices: tuple[str, ...]) -> str:
+    word = str(value).strip().lower()
+    if word not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
     return word
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 
+from newsreader import image_cache
 from newsreader.config import FULL_TEXT_MODES, Retention, Settings, load_settings
 from newsreader.indexes.related import Related, RelatedIndex
 from newsreader.indexes.search import SearchIndex
@@ -222,6 +223,10 @@ class Library:
 
     def body_html(self, article: Article) -> str:
         return self.store.body(article.feed_id, article.id)
+
+    def image_file(self, url: str) -> Path | None:
+        """The cached file of an article image (ingest/images.py kept it), if any."""
+        return image_cache.cached_path(Path(self.dirs.data), url)
 
     def body_markdown(self, article: Article) -> str:
         """The article body as Markdown, converted from the stored HTML when first shown."""

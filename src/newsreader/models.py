@@ -182,6 +182,7 @@ class Article:
     dated: bool = True  # False: the feed gave no usable date; `published` is the fetch time
     extracted: bool = False  # the body is the text of the article's page, not the feed's
     extract_error: str = ""  # why fetching the page's text failed (tried once, shown)
+    images: list[str] = field(default_factory=list)  # image URLs kept on disk (image_cache)
 
     def index_dict(self) -> dict[str, Any]:
         """Everything but the body and the user's state: what the headline index stores."""
@@ -202,6 +203,7 @@ class Article:
             "dated": self.dated,
             **({"extracted": True} if self.extracted else {}),
             **({"extract_error": self.extract_error} if self.extract_error else {}),
+            **({"images": list(self.images)} if self.images else {}),
         }
 
     @classmethod
@@ -227,4 +229,5 @@ class Article:
             dated=d.get("dated", True) is not False,
             extracted=d.get("extracted") is True,
             extract_error=str(d.get("extract_error") or ""),
+            images=[str(u) for u in d.get("images") or () if isinstance(u, str)],
         )

@@ -216,6 +216,9 @@ def _converter_class() -> type:
                 and el.parent.name not in self.options["keep_inline_images_in"]  # type: ignore[attr-defined]
             ):
                 return alt
+            if el.parent is not None and el.parent.name != "a":
+                # Its own paragraph: the reader draws a lone image as a picture (article_image).
+                return f"\n\n![{alt}]({src})\n\n"
             return f"![{alt}]({src})"
 
         def convert_video(self, el: Any, text: str, parent_tags: Any) -> str:

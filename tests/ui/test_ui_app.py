@@ -347,8 +347,9 @@ async def test_welcome_screen_adds_a_feed_and_opens_the_reader(feed_server, tmp_
 async def test_T_fetches_the_full_text_of_a_teaser_and_shows_it(feed_server, tmp_path):
     """The reader's key for full text: the page's paragraphs replace the teaser, in a worker;
     a page that fails says why under the source line."""
-    from sample_pages import PARAGRAPHS, news_page, teaser
     from test_ui_article_view import screen_text
+
+    from sample_pages import PARAGRAPHS, news_page, teaser
 
     feed_server.route("/story/1", news_page(1), content_type="text/html")
     feed_server.route("/story/2", "", status=404, content_type="text/html")

@@ -699,3 +699,65 @@ def test_threshold_picks_the_path_by_length_and_blocks():
     assert estimate_blocks("one") == 1
     assert estimate_blocks("a\n\nb\n\n- x\n- y\n1. z") == 6
     assert len(long_body(26_000)) > FAST_PATH_CHARS
+
+
+# ---------------------------------------------------------------- images in the body
+
+IMAGE_BODY_HTML = (
+    "<p>Before the picture.</p>"
+    '<figure><img src="https://img.example.org/train.png" alt="A train in the station">'
+    "</figure><p>After the picture.</p>"
+    '<p><img src="https://img.example.org/missing.png" alt="Not kept"></p>'
+)
+
+
+def image_host(tmp_path, show_mode: str) -> Host:
+    from sample_pages import png
+
+    kept = tmp_path / "train.png"
+    kept.write_bytes(png(120, 80))
+    files = {"https://img.example.org/train.png": kept}
+    return Host(image_path=files.get, image_show=show_mode)
+
+
+async def test_images_are_one_line_with_their_alt_text_where_pictures_are_off(tmp_path):
+    host = image_host(tmp_path, "off")
+    async with host.run_test(size=(100, 40)) as pilot:
+        show(host, article(1), article_markdown(IMAGE_BODY_HTML))
+        await settle(pilot, host.view)
+        text = screen_text(host)
+        assert "▣ A train in the station  (images off)" in text
+        assert "▣ Not kept  (not saved offline)" in text
+        assert text.index("Before the picture") < text.index("A train") < text.index("After")
+        x, y = find_on_screen(host, "A train in the station")
+        await pilot.click(offset=(x + 2, y))
+        await pilot.pause()
+        assert host.opened == ["https://img.example.org/train.png"]
+
+
+async def test_a_kept_image_is_drawn_in_the_body(tmp_path):
+    pytest.importorskip("textual_image")
+    import textual_image.widget  # what the CLI imports before the app starts
+
+    from newsreader.ui.widgets.article_image import ArticleImage
+
+    host = image_host(tmp_path, "blocks")
+    async with host.run_test(size=(100, 50)) as pilot:
+        show(host, article(1), article_markdown(IMAGE_BODY_HTML))
+        await settle(pilot, host.view)
+        for _ in range(200):  # decoding runs in a thread
+            if host.view.query(textual_image.widget.HalfcellImage):
+                break
+            await asyncio.sleep(0.02)
+        (picture,) = host.view.query(textual_image.widget.HalfcellImage)
+        await pilot.pause()
+        assert picture.region.height >= 3 and picture.region.width >= 10
+        images = list(host.view.query(ArticleImage))
+        assert [i.alt for i in images] == ["A train in the station", "Not kept"]
+        assert "▣ Not kept  (not saved offline)" in screen_text(host)
+    # Without a graphics protocol (none in a test), "auto" keeps to the line and says why.
+    auto = image_host(tmp_path, "auto")
+    async with auto.run_test(size=(100, 40)) as pilot:
+        show(auto, article(1), article_markdown(IMAGE_BODY_HTML))
+        await settle(pilot, auto.view)
+        assert "(kept offline; no pictures on this terminal)" in screen_text(auto)

@@ -104,6 +104,7 @@ UI_MAY_IMPORT = (
     "newsreader.timefmt",
     "newsreader.sanitize",
     "newsreader.players",
+    "newsreader.image_cache",  # an image file's header check and pixel bound, before decoding
     "newsreader.opml",  # importing a file on the welcome screen
     "newsreader.demo",
     "newsreader.ui.app",

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-from sample_pages import PARAGRAPHS, news_page, teaser
 
 from newsreader.config import Settings
 from newsreader.ingest.extract import extract_page
@@ -16,6 +15,7 @@ from newsreader.ingest.refresh import refresh_sync
 from newsreader.library import Library
 from newsreader.models import Article
 from sample_feeds import item, rss
+from sample_pages import PARAGRAPHS, news_page, png, teaser
 
 
 def settings(**full_text) -> Settings:
@@ -182,8 +182,9 @@ def test_the_cli_sets_a_feed_to_full_text_and_fetches_on_demand(feed_server, dat
     with Library.open(data_dir) as lib:
         (article,) = lib.articles.values()
     # On demand: the page now, whatever the setting; `show` then prints the paragraphs.
+    feed_server.route("/img/1.jpg", png(20, 10), content_type="image/png")
     assert cli.main(["fetch-text", article.id[:8]]) == 0
-    assert "full text stored" in capsys.readouterr().out
+    assert "full text stored, 1 of 1 images kept" in capsys.readouterr().out
     assert cli.main(["show", article.id[:8]]) == 0
     shown = capsys.readouterr().out
     assert PARAGRAPHS[1][:50] in shown.replace("\n", " ")

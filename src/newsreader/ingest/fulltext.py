@@ -22,6 +22,7 @@ from enum import StrEnum
 
 from newsreader.ingest.extract import Extracted, extract_page
 from newsreader.ingest.fetch import Fetched, Fetcher, FetchRequest, FetchResult
+from newsreader.ingest.images import ImageProgress, ImagesSummary, fetch_images, wanted_images
 from newsreader.ingest.pool import ParsePool
 from newsreader.library import Library
 from newsreader.models import Article, Feed
@@ -51,6 +52,7 @@ class PageReport:
 @dataclass(slots=True)
 class PagesSummary:
     reports: list[PageReport] = field(default_factory=list)
+    images: ImagesSummary = field(default_factory=ImagesSummary)  # the pages' images
 
     @property
     def fetched(self) -> int:
@@ -95,6 +97,8 @@ def keep_extracted(library: Library, articles: Iterable[Article], bodies: dict[s
     known = library.articles
     for article in articles:
         old = known.get(article.id)
+        if old is not None and old.images:
+            article.images = list(old.images)
         if old is not None and (old.extracted or old.extract_error):
             article.extracted, article.extract_error = old.extracted, old.extract_error
             if old.extracted:
@@ -107,9 +111,11 @@ async def fetch_pages(
     pool: ParsePool,
     *,
     on_progress: PageProgress | None = None,
+    on_image: ImageProgress | None = None,
 ) -> PagesSummary:
     """Fetch and extract the pages of `articles`; each gets its text or its failure, committed
-    in batches on the caller's loop (as refresh commits)."""
+    in batches on the caller's loop (as refresh commits); then the texts' images, unless
+    `[images] fetch = "never"`."""
     summary = PagesSummary()
     chosen = [a for a in articles if url_scheme(a.link) in OPENABLE_SCHEMES]
     if not chosen:
@@ -118,14 +124,21 @@ async def fetch_pages(
     settings = replace(library.settings, max_body_bytes=PAGE_MAX_BYTES)
     requests = [FetchRequest(a.id, a.link, None, None) for a in chosen]
     batch = Batch()
+    images = library.settings.images.fetch != "never"
+    images_wanted: list[tuple[Article, list[str]]] = []
     async with Fetcher(settings) as fetcher:
         async for result in fetcher.fetch_many(requests):
             article = by_id[result.feed_id]
             extracted = await _extract(result, pool)
             current = library.articles.get(article.id, article)
             if extracted.error is None:
-                batch.articles.append(replace(current, extracted=True, extract_error=""))
+                done = replace(current, extracted=True, extract_error="")
+                batch.articles.append(done)
                 batch.bodies[article.id] = extracted.html
+                if images and (
+                    urls := wanted_images(library, replace(done, images=[]), extracted.html)
+                ):
+                    images_wanted.append((done, urls))
             else:
                 batch.articles.append(replace(current, extract_error=extracted.error))
             report = PageReport(article.id, article.headline, extracted.error)
@@ -137,11 +150,17 @@ async def fetch_pages(
                 batch = Batch()
     if not batch.is_empty():
         await library.commit_async(batch)
+    if images_wanted:
+        summary.images = await fetch_images(library, images_wanted, on_progress=on_image)
     return summary
 
 
 async def fetch_now(
-    library: Library, articles: Sequence[Article], *, on_progress: PageProgress | None = None
+    library: Library,
+    articles: Sequence[Article],
+    *,
+    on_progress: PageProgress | None = None,
+    on_image: ImageProgress | None = None,
 ) -> PagesSummary:
     """Fetch these articles' pages now, whatever was tried before (the reader's key, the CLI's
     `fetch-text`), with a pool of its own."""
@@ -149,7 +168,9 @@ async def fetch_now(
     with ParsePool(
         workers=min(2, settings.parse_workers or 2), timeout=settings.parse_timeout
     ) as pool:
-        return await fetch_pages(library, articles, pool, on_progress=on_progress)
+        return await fetch_pages(
+            library, articles, pool, on_progress=on_progress, on_image=on_image
+        )
 
 
 async def _extract(result: FetchResult, pool: ParsePool) -> Extracted:

@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
+from newsreader import image_cache
 from newsreader.ingest.fetch import Fetched, Fetcher, FetchRequest, FetchResult
 from newsreader.ingest.fulltext import (
     PageReport,
@@ -23,6 +25,13 @@ from newsreader.ingest.fulltext import (
     keep_extracted,
     mode_of,
     wants_page,
+)
+from newsreader.ingest.images import (
+    ImageReport,
+    ImagesSummary,
+    fetch_images,
+    prune_images,
+    wanted_images,
 )
 from newsreader.ingest.parse import ParsedFeed, ParseError
 from newsreader.ingest.pool import ParsePool
@@ -67,6 +76,7 @@ class RefreshSummary:
     reports: list[FeedReport] = field(default_factory=list)
     elapsed: float = 0.0
     pages: PagesSummary = field(default_factory=PagesSummary)  # full text fetched afterwards
+    images: ImagesSummary = field(default_factory=ImagesSummary)  # feed bodies' images
 
     @property
     def new_articles(self) -> int:
@@ -89,6 +99,10 @@ class RefreshSummary:
             line += f"; {self.pages.fetched} full texts"
             if self.pages.failed:
                 line += f" ({self.pages.failed} pages failed)"
+        images = self.pages.images.fetched + self.images.fetched
+        failed = self.pages.images.failed + self.images.failed
+        if images or failed:
+            line += f"; {images} images" + (f" ({failed} failed)" if failed else "")
         return f"{line} in {self.elapsed:.1f} s"
 
 
@@ -126,6 +140,8 @@ class _Refresher:
         self.now = utcnow()
         self.done = 0
         self.pages_wanted: list[Article] = []  # teaser-only items whose pages come after
+        # `[images] fetch = "always"`: new articles' images from the feed's own body.
+        self.images_wanted: list[tuple[Article, list[str]]] = []
 
     def _progress(self, report: FeedReport) -> None:
         self.done += 1
@@ -163,7 +179,15 @@ class _Refresher:
                 self.pages_wanted[: self.library.settings.full_text.max_pages],
                 pool,
                 on_progress=self._page_done,
+                on_image=self._image_done,
             )
+        if self.images_wanted:
+            self.summary.images = await fetch_images(
+                self.library, self.images_wanted, on_progress=self._image_done
+            )
+        if image_cache.folder(Path(self.library.dirs.data)).is_dir():
+            # Images of articles pruned or removed since, and over the budget, go now.
+            await asyncio.to_thread(prune_images, self.library)
         self.summary.elapsed = time.perf_counter() - started
         return self.summary
 
@@ -173,6 +197,12 @@ class _Refresher:
             report = FeedReport(
                 page.article_id, f"full text: {page.headline}", outcome, error=page.error
             )
+            self.on_progress(Progress(done, total, report))
+
+    def _image_done(self, done: int, total: int, image: ImageReport) -> None:
+        if self.on_progress is not None:
+            outcome = "image" if image.error is None else "image failed"
+            report = FeedReport(image.article_id, f"image: {image.url}", outcome, error=image.error)
             self.on_progress(Progress(done, total, report))
 
     async def _handle(self, result: FetchResult, pool: ParsePool) -> None:
@@ -226,6 +256,13 @@ class _Refresher:
             self.pages_wanted.extend(
                 a for a in parsed.articles if wants_page(a, parsed.bodies.get(a.id, ""), mode)
             )
+            if self.library.settings.images.fetch == "always":
+                known = self.library.articles
+                for article in parsed.articles:
+                    html = parsed.bodies.get(article.id, "")
+                    urls = wanted_images(self.library, article, html) if html else []
+                    if urls and article.id not in known:
+                        self.images_wanted.append((article, urls))
             self.pending.articles.extend(parsed.articles)
             self.pending.bodies.update(parsed.bodies)
         self.pending_reports.append(report)

@@ -103,7 +103,14 @@ class MainScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield TagPane(id="tags")
             yield HeadlineList(now=now, feed_title=self.library.feed_title, id="headlines")
-            yield ArticleView(now=now, open_url=self._open_url, play=self._play, id="article")
+            yield ArticleView(
+                now=now,
+                open_url=self._open_url,
+                play=self._play,
+                image_path=lambda src: self.library.image_file(src),
+                image_show=self.library.settings.images.show,
+                id="article",
+            )
         yield Input(
             placeholder='Search: words, "phrase", tag:X, feed:Y, unread, starred', id="search"
         )

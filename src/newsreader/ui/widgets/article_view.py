@@ -30,6 +30,7 @@ from newsreader.indexes.related import Related
 from newsreader.models import EPOCH, Article, Enclosure
 from newsreader.sanitize import is_openable, url_scheme
 from newsreader.timefmt import long_time, short_time
+from newsreader.ui.widgets.article_image import ArticleMarkdown, ImagePath
 from newsreader.ui.widgets.chip_row import MUTED, click
 from newsreader.ui.widgets.coverage import CoverageRow
 from newsreader.ui.widgets.fast_markdown import FastMarkdown
@@ -126,6 +127,8 @@ class ArticleView(VerticalScroll, can_focus=True):
         now: Callable[[], datetime],
         open_url: Callable[[str], None],
         play: Callable[[Enclosure], None] | None = None,
+        image_path: ImagePath | None = None,
+        image_show: str = "auto",
         fast_path_chars: int = FAST_PATH_CHARS,
         fast_path_blocks: int = FAST_PATH_BLOCKS,
         name: str | None = None,
@@ -136,6 +139,8 @@ class ArticleView(VerticalScroll, can_focus=True):
         self._now = now
         self._open_url = open_url
         self._play = play
+        self._image_path = image_path
+        self._image_show = image_show
         self.fast_path_chars = fast_path_chars
         self.fast_path_blocks = fast_path_blocks
         self._article: Article | None = None
@@ -152,7 +157,9 @@ class ArticleView(VerticalScroll, can_focus=True):
         yield Part(id="article-dateline")
         yield CoverageRow(id="article-coverage")
         yield Part(id="article-lead")
-        yield Markdown(id="article-body", open_links=False)
+        yield ArticleMarkdown(
+            id="article-body", image_path=self._image_path, image_show=self._image_show
+        )
         yield FastMarkdown(id="article-body-fast")
         yield Part(id="article-source")
         yield TagRow(id="article-tags")

@@ -1,0 +1,145 @@
+"""Article images for offline reading: fetched after the text, under the fetcher's limits.
+
+Which articles: those whose page was fetched (full text, `[images] fetch = "full_text"`, the
+default), every new article with `fetch = "always"`, none with `"never"`. At most
+`max_per_article` images each, `IMAGE_MAX_BYTES` per image, http/https only, redirects by hand
+(the fetcher's), each checked by image_cache.sniff before it is kept (no decoding here). A
+failed image is that image's alone: the article keeps its text and shows the image's
+placeholder. An article records the image URLs it has on disk (`Article.images`); the files are
+pruned with the articles (image_cache.prune, after each refresh).
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from newsreader import image_cache
+from newsreader.ingest.fetch import Fetched, Fetcher, FetchRequest
+from newsreader.library import Library
+from newsreader.models import Article
+from newsreader.sanitize import OPENABLE_SCHEMES, clean_line, url_scheme
+from newsreader.store import Batch
+
+IMAGE_MAX_BYTES = 4 * 1024 * 1024
+COMMIT_EVERY = 25  # articles per store write
+_IMG = re.compile(r"<img\b[^<>]*>", re.I)
+_SRC = re.compile(r"""\s(src|data-src)\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+)""", re.I)
+
+
+def image_urls(body_html: str, limit: int) -> list[str]:
+    """The body's image URLs in order, http/https only, at most `limit` (the stored body is
+    cleaned: links are already absolute)."""
+    urls: list[str] = []
+    for tag in _IMG.findall(body_html):
+        found = dict((name.lower(), value.strip("\"'")) for name, value in _SRC.findall(tag))
+        url = html_lib.unescape(found.get("src") or found.get("data-src") or "").strip()
+        if url and url_scheme(url) in OPENABLE_SCHEMES and url not in urls:
+            urls.append(url)
+            if len(urls) >= limit:
+                break
+    return urls
+
+
+@dataclass(slots=True)
+class ImageReport:
+    article_id: str
+    url: str
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class ImagesSummary:
+    reports: list[ImageReport] = field(default_factory=list)
+
+    @property
+    def fetched(self) -> int:
+        return sum(1 for r in self.reports if r.error is None)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for r in self.reports if r.error is not None)
+
+
+ImageProgress = Callable[[int, int, ImageReport], None]
+
+
+def wanted_images(library: Library, article: Article, body_html: str) -> list[str]:
+    """The article's images not on disk yet (per the article's record)."""
+    limit = library.settings.images.max_per_article
+    have = set(article.images)
+    return [u for u in image_urls(body_html, limit) if u not in have]
+
+
+async def fetch_images(
+    library: Library,
+    wanted: Sequence[tuple[Article, Sequence[str]]],
+    *,
+    on_progress: ImageProgress | None = None,
+) -> ImagesSummary:
+    """Fetch, check and keep these articles' images; each article records the URLs it has."""
+    summary = ImagesSummary()
+    owners: dict[str, str] = {}  # request id -> article id
+    requests: list[FetchRequest] = []
+    for article, urls in wanted:
+        for n, url in enumerate(urls):
+            if url_scheme(url) in OPENABLE_SCHEMES:
+                key = f"{article.id}\x00{n}"
+                owners[key] = article.id
+                requests.append(FetchRequest(key, url, None, None))
+    if not requests:
+        return summary
+    data_dir = Path(library.dirs.data)
+    settings = replace(library.settings, max_body_bytes=IMAGE_MAX_BYTES)
+    got: dict[str, list[str]] = {}
+    remaining = {article.id: len(urls) for article, urls in wanted}
+    order_of = {article.id: {u: i for i, u in enumerate(urls)} for article, urls in wanted}
+    batch = Batch()
+    async with Fetcher(settings) as fetcher:
+        async for result in fetcher.fetch_many(requests):
+            article_id = owners[result.feed_id]
+            error = None
+            if result.outcome != Fetched.OK:
+                error = clean_line(result.error or f"HTTP {result.status}", 200)
+            else:
+                try:
+                    image_cache.save(data_dir, result.url, result.body)
+                except image_cache.ImageRefused as exc:
+                    error = str(exc)
+                except OSError as exc:
+                    error = clean_line(f"cannot keep the image: {exc.strerror or exc}", 200)
+                else:
+                    got.setdefault(article_id, []).append(result.url)
+            report = ImageReport(article_id, result.url, error)
+            summary.reports.append(report)
+            if on_progress is not None:
+                on_progress(len(summary.reports), len(requests), report)
+            remaining[article_id] -= 1
+            if remaining[article_id] == 0 and got.get(article_id):
+                current = library.articles.get(article_id)
+                if current is not None:
+                    order = order_of[article_id]
+                    urls = sorted(
+                        set(current.images) | set(got[article_id]),
+                        key=lambda u: order.get(u, -1),
+                    )
+                    batch.articles.append(replace(current, images=urls))
+            if len(batch.articles) >= COMMIT_EVERY:
+                await library.commit_async(batch)
+                batch = Batch()
+    if not batch.is_empty():
+        await library.commit_async(batch)
+    return summary
+
+
+def prune_images(library: Library) -> image_cache.Pruned:
+    """Drop image files no article names any more, then the oldest over the budget."""
+    referenced = [url for article in library.articles.values() for url in article.images]
+    return image_cache.prune(
+        Path(library.dirs.data),
+        referenced,
+        max_bytes=int(library.settings.images.max_total_mb * 1024 * 1024),
+    )
