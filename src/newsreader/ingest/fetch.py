@@ -21,7 +21,7 @@ import stat
 import sys
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -223,6 +223,20 @@ class Fetcher:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+
+    async def fetch_chunks(
+        self, reqs: Sequence[FetchRequest], size: int, *, budget: float | None = None
+    ) -> AsyncIterator[list[FetchResult]]:
+        """`fetch_many` `size` requests at a time, each chunk's results together, under one
+        budget for all: what a slower consumer (extraction, writing files) has not taken yet
+        is at most one chunk of bodies, not thousands."""
+        loop = asyncio.get_running_loop()
+        budget = self.settings.refresh_budget if budget is None else budget
+        end = loop.time() + budget if budget and budget > 0 else None
+        for start in range(0, len(reqs), max(1, size)):
+            left = 0.0 if end is None else max(0.001, end - loop.time())
+            chunk = reqs[start : start + max(1, size)]
+            yield [result async for result in self.fetch_many(chunk, budget=left)]
 
     def _over_budget(self, req: FetchRequest, budget: float) -> FetchResult:
         host = (urlsplit(req.url).hostname or "").lower()

@@ -16,6 +16,7 @@ once: its text, or the reason it failed, is stored with it (never an error of it
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -32,6 +33,7 @@ from newsreader.store import Batch
 PAGE_MAX_BYTES = 5 * 1024 * 1024  # an article page; a feed may be larger
 AUTO_GAIN = 400  # "auto": a body fewer than this many characters longer than the lead is a teaser
 COMMIT_EVERY = 25  # pages per store write
+PAGE_CHUNK = 16  # pages fetched ahead of extraction
 
 
 class FullText(StrEnum):
@@ -127,24 +129,27 @@ async def fetch_pages(
     images = library.settings.images.fetch != "never"
     images_wanted: list[tuple[Article, list[str]]] = []
     async with Fetcher(settings) as fetcher:
-        async for result in fetcher.fetch_many(requests):
-            article = by_id[result.feed_id]
-            extracted = await _extract(result, pool)
-            current = library.articles.get(article.id, article)
-            if extracted.error is None:
-                done = replace(current, extracted=True, extract_error="")
-                batch.articles.append(done)
-                batch.bodies[article.id] = extracted.html
-                if images and (
-                    urls := wanted_images(library, replace(done, images=[]), extracted.html)
-                ):
-                    images_wanted.append((done, urls))
-            else:
-                batch.articles.append(replace(current, extract_error=extracted.error))
-            report = PageReport(article.id, article.headline, extracted.error)
-            summary.reports.append(report)
-            if on_progress is not None:
-                on_progress(len(summary.reports), len(chosen), report)
+        # A chunk at a time, extracted in parallel (the pool's workers): fetching runs ahead
+        # of extraction by one chunk of pages at most.
+        async for results in fetcher.fetch_chunks(requests, PAGE_CHUNK):
+            extracted_all = await asyncio.gather(*(_extract(r, pool) for r in results))
+            for result, extracted in zip(results, extracted_all, strict=True):
+                article = by_id[result.feed_id]
+                current = library.articles.get(article.id, article)
+                if extracted.error is None:
+                    done = replace(current, extracted=True, extract_error="")
+                    batch.articles.append(done)
+                    batch.bodies[article.id] = extracted.html
+                    if images and (
+                        urls := wanted_images(library, replace(done, images=[]), extracted.html)
+                    ):
+                        images_wanted.append((done, urls))
+                else:
+                    batch.articles.append(replace(current, extract_error=extracted.error))
+                report = PageReport(article.id, article.headline, extracted.error)
+                summary.reports.append(report)
+                if on_progress is not None:
+                    on_progress(len(summary.reports), len(chosen), report)
             if len(batch.articles) >= COMMIT_EVERY:
                 await library.commit_async(batch)
                 batch = Batch()

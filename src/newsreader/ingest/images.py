@@ -11,6 +11,7 @@ pruned with the articles (image_cache.prune, after each refresh).
 
 from __future__ import annotations
 
+import asyncio
 import html as html_lib
 import re
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from newsreader import image_cache
-from newsreader.ingest.fetch import Fetched, Fetcher, FetchRequest
+from newsreader.ingest.fetch import Fetched, Fetcher, FetchRequest, FetchResult
 from newsreader.library import Library
 from newsreader.models import Article
 from newsreader.sanitize import OPENABLE_SCHEMES, clean_line, url_scheme
@@ -26,6 +27,7 @@ from newsreader.store import Batch
 
 IMAGE_MAX_BYTES = 4 * 1024 * 1024
 COMMIT_EVERY = 25  # articles per store write
+IMAGE_CHUNK = 32  # images fetched ahead of writing: 32 x 4 MiB at worst in memory
 _IMG = re.compile(r"<img\b[^<>]*>", re.I)
 _SRC = re.compile(r"""\s(src|data-src)\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+)""", re.I)
 
@@ -99,40 +101,51 @@ async def fetch_images(
     order_of = {article.id: {u: i for i, u in enumerate(urls)} for article, urls in wanted}
     batch = Batch()
     async with Fetcher(settings) as fetcher:
-        async for result in fetcher.fetch_many(requests):
-            article_id = owners[result.feed_id]
-            error = None
-            if result.outcome != Fetched.OK:
-                error = clean_line(result.error or f"HTTP {result.status}", 200)
-            else:
-                try:
-                    image_cache.save(data_dir, result.url, result.body)
-                except image_cache.ImageRefused as exc:
-                    error = str(exc)
-                except OSError as exc:
-                    error = clean_line(f"cannot keep the image: {exc.strerror or exc}", 200)
-                else:
+        async for results in fetcher.fetch_chunks(requests, IMAGE_CHUNK):
+            # Checked and written in a thread: the caller's loop may be the reader's screen.
+            errors = await asyncio.to_thread(_keep_all, data_dir, results)
+            for result, error in zip(results, errors, strict=True):
+                article_id = owners[result.feed_id]
+                if error is None:
                     got.setdefault(article_id, []).append(result.url)
-            report = ImageReport(article_id, result.url, error)
-            summary.reports.append(report)
-            if on_progress is not None:
-                on_progress(len(summary.reports), len(requests), report)
-            remaining[article_id] -= 1
-            if remaining[article_id] == 0 and got.get(article_id):
-                current = library.articles.get(article_id)
-                if current is not None:
-                    order = order_of[article_id]
-                    urls = sorted(
-                        set(current.images) | set(got[article_id]),
-                        key=lambda u: order.get(u, -1),
-                    )
-                    batch.articles.append(replace(current, images=urls))
+                report = ImageReport(article_id, result.url, error)
+                summary.reports.append(report)
+                if on_progress is not None:
+                    on_progress(len(summary.reports), len(requests), report)
+                remaining[article_id] -= 1
+                if remaining[article_id] == 0 and got.get(article_id):
+                    current = library.articles.get(article_id)
+                    if current is not None:
+                        order = order_of[article_id]
+                        urls = sorted(
+                            set(current.images) | set(got[article_id]),
+                            key=lambda u: order.get(u, -1),
+                        )
+                        batch.articles.append(replace(current, images=urls))
             if len(batch.articles) >= COMMIT_EVERY:
                 await library.commit_async(batch)
                 batch = Batch()
     if not batch.is_empty():
         await library.commit_async(batch)
     return summary
+
+
+def _keep_all(data_dir: Path, results: Sequence[FetchResult]) -> list[str | None]:
+    """Check and write each fetched image; its error, or None when it is kept."""
+    errors: list[str | None] = []
+    for result in results:
+        if result.outcome != Fetched.OK:
+            errors.append(clean_line(result.error or f"HTTP {result.status}", 200))
+            continue
+        try:
+            image_cache.save(data_dir, result.url, result.body)
+        except image_cache.ImageRefused as exc:
+            errors.append(str(exc))
+        except OSError as exc:
+            errors.append(clean_line(f"cannot keep the image: {exc.strerror or exc}", 200))
+        else:
+            errors.append(None)
+    return errors
 
 
 def prune_images(library: Library) -> image_cache.Pruned:
