@@ -122,7 +122,7 @@ async def main() -> int:
             if "--images" in sys.argv
             else [
                 ("three-panes", (150, 42), ["j", "j", "j", "j", "enter"], False, ""),
-                ("related-stories", (150, 42), ["j", "j", "j", "j", "enter"], True, ""),
+                ("related-stories", (200, 50), ["j", "j", "j", "j", "enter"], True, ""),
                 ("narrow", (80, 24), ["enter"], False, ""),
                 ("help", (150, 42), ["question_mark"], False, ""),
             ]

@@ -28,7 +28,12 @@ from newsreader.ui.widgets.headline_list import (
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 FEEDS = {"f1": "Tagesschau", "f2": "A Feed With A Very Long Title Indeed", "f3": "日本のニュース局"}
-HEADLINE_COL = MARK_WIDTH + TIME_WIDTH + FEED_WIDTH + 1  # on panes wide enough for the feed column
+
+
+def headline_col(hl: HeadlineList) -> int:
+    """Where the headline column starts on this pane (the feed column's width varies)."""
+    feed = feed_column_width(hl.scrollable_content_region.width, hl._one_feed)
+    return MARK_WIDTH + TIME_WIDTH + (feed + 1 if feed else 0)
 
 
 def make_articles(count: int, *, prefix: str = "a", start: int = 0) -> list[Article]:
@@ -103,7 +108,7 @@ def headline_cell(hl: HeadlineList, screen_row: int) -> str:
     cells = 0
     out = []
     for ch in text(hl, screen_row):
-        if cells >= HEADLINE_COL:
+        if cells >= headline_col(hl):
             out.append(ch)
         cells += cell_len(ch)
     return "".join(out).rstrip()
@@ -391,7 +396,7 @@ def test_hostile_headlines_and_feed_titles_render_literally_and_stay_inert() -> 
             assert headline_cell(hl, y) == headline
             assert all(not (s.style and s.style.meta) for s in line(hl, y))
         assert "[@click=app.quit" in text(hl, 1)
-        await pilot.click(HeadlineList, offset=(HEADLINE_COL + 2, 1))
+        await pilot.click(HeadlineList, offset=(headline_col(hl) + 2, 1))
         await pilot.click(HeadlineList, offset=(MARK_WIDTH + TIME_WIDTH + 2, 1))
         await pilot.pause()
         assert app.is_running and hl.cursor_row == 1
@@ -428,12 +433,13 @@ def test_wide_characters_are_literal_and_columns_stay_aligned() -> None:
             # The headline column starts at the same cell in every row.
             prefix_cells = 0
             for ch in row:
-                if prefix_cells >= HEADLINE_COL:
+                if prefix_cells >= headline_col(hl):
                     break
                 prefix_cells += cell_len(ch)
-            assert prefix_cells == HEADLINE_COL
+            assert prefix_cells == headline_col(hl)
         assert headline_cell(hl, 0).endswith("…")
-        assert text(hl, 0)[MARK_WIDTH + TIME_WIDTH :].startswith("日本のニュース局 ")
+        feed_cell = text(hl, 0)[MARK_WIDTH + TIME_WIDTH :].split(" ", 1)[0]
+        assert feed_cell.startswith("日本の") and cell_len(feed_cell) <= FEED_WIDTH
 
     run(articles, body, size=(70, 10))
 

@@ -643,3 +643,16 @@ def test_feed_health_enter_returns_the_feed_and_escape_closes() -> None:
             assert not isinstance(app.screen, FeedHealthScreen)
 
     run(go)
+
+
+def test_the_readmes_keys_are_the_help_screens() -> None:
+    """README's keys table is generated from the same COMMANDS the help screen shows."""
+    from pathlib import Path
+
+    from newsreader.ui.screens.help import keys_markdown
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- keys:start -->\n", 1)[1].split("<!-- keys:end -->", 1)[0]
+    assert block == keys_markdown(), "run: python -m newsreader.ui.screens.help"
+    for command in COMMANDS:
+        assert command.id in block or command.id.startswith("related_"), command.id

@@ -52,13 +52,38 @@ def test_headlines_only_at_start(snap_compare, app):
     assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
 
 
-def test_narrow_terminal_stacks_the_panes(snap_compare, app):
+def test_narrow_terminal_shows_the_headlines_alone(snap_compare, app):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_narrow_terminal_gives_the_open_article_the_screen(snap_compare, app):
     async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_wide_terminal_puts_three_panes_side_by_side(snap_compare, app):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("j", "j", "enter")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(200, 50), run_before=run_before)
+
+
+def test_stacked_at_120_columns_and_zoomed(snap_compare, app):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("j", "j", "enter", "z")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
 
 
 def test_help_screen(snap_compare, app):

@@ -74,6 +74,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("fold_copies", "F", "toggle_fold", "Fold copies, then stories, into one row", "View"),
     Command("sort_tags", "S", "sort_tags", "Sort tags by name or unread count", "View"),
     Command("feed_health", "E", "feed_health", "Feed health: errors of each feed", "View"),
+    Command("zoom", "z", "zoom", "Zoom the article", "View", show=True),
+    Command("toggle_tags", "t", "toggle_tags", "Hide or show the tag pane", "View"),
+    Command(
+        "leave",
+        "escape",
+        "leave",
+        "Leave the zoomed article or the tag list",
+        "View",
+        palette=False,
+    ),
     # Feeds
     Command("refresh_all", "r", "refresh_all", "Refresh all feeds", "Feeds", show=True),
     Command("refresh_feed", "R", "refresh_feed", "Refresh the current article's feed", "Feeds"),

@@ -60,6 +60,56 @@ def help_rows(
     return [row for rows in groups.values() for row in rows]
 
 
+_README_KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "asterisk": "*",
+    "backspace": "Backspace",
+    "escape": "Esc",
+    "enter": "Enter",
+    "space": "Space",
+    "tab": "Tab",
+    "shift+tab": "Shift+Tab",
+    "alt+left": "Alt+←",
+    "alt+right": "Alt+→",
+    "down": "↓",
+    "up": "↑",
+    "pagedown": "PgDn",
+    "pageup": "PgUp",
+    "home": "Home",
+    "end": "End",
+}
+
+
+def _readme_key(key: str) -> str:
+    name = _README_KEY_NAMES.get(key)
+    if name is None:
+        name = key.replace("ctrl+", "Ctrl+")
+    return f"`{name}`"
+
+
+def keys_markdown(commands: Sequence[Command] = COMMANDS) -> str:
+    """The help screen's table as Markdown, for the README (a test keeps the two the same)."""
+    rows = help_rows(commands, {}, _readme_key)
+    lines = ["| Keys | Command | Id |", "|---|---|---|"]
+    group = None
+    for row in rows:
+        if row.binding_id[len("related_") :].isdigit() and row.binding_id != "related_1":
+            continue  # 1-9 are one row
+        if row.group != group:
+            group = row.group
+            lines.append(f"| **{group}** | | |")
+        keys, description, ident = row.keys, row.description, row.binding_id
+        if ident == "related_1":
+            keys, description, ident = (
+                "`1` … `9`",
+                "Open related story 1-9",
+                "related_1 … related_9",
+            )
+        lines.append(f"| {keys} | {description} | {ident} |")
+    return "\n".join(lines) + "\n"
+
+
 class _HelpTable(DataTable[Text]):
     """A read-only table: j/k scroll like the lists, home/end go to the top/bottom."""
 
@@ -126,3 +176,7 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+if __name__ == "__main__":  # python -m newsreader.ui.screens.help: the README's keys table
+    print(keys_markdown(), end="")

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Container, Horizontal
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -34,6 +35,7 @@ from newsreader.players import play
 from newsreader.sanitize import is_openable
 from newsreader.ui.bindings import screen_bindings
 from newsreader.ui.copy_groups import CopyGroups, Fold
+from newsreader.ui.panes import ORDER, Mode, Pane, Panes
 from newsreader.ui.widgets.article_view import ArticleView
 from newsreader.ui.widgets.headline_list import HeadlineList
 from newsreader.ui.widgets.tag_pane import TagPane
@@ -79,6 +81,7 @@ class MainScreen(Screen[None]):
         self._retry_timer: Timer | None = None
         self._write_error: str | None = None
         self.copy_groups = CopyGroups(lambda: self.library)
+        self.panes = Panes()
 
     # ------------------------------------------------------------------ layout
 
@@ -102,15 +105,16 @@ class MainScreen(Screen[None]):
         now = self.reader.now
         with Horizontal(id="panes"):
             yield TagPane(id="tags")
-            yield HeadlineList(now=now, feed_title=self.library.feed_title, id="headlines")
-            yield ArticleView(
-                now=now,
-                open_url=self._open_url,
-                play=self._play,
-                image_path=lambda src: self.library.image_file(src),
-                image_show=self.library.settings.images.show,
-                id="article",
-            )
+            with Container(id="reading"):
+                yield HeadlineList(now=now, feed_title=self.library.feed_title, id="headlines")
+                yield ArticleView(
+                    now=now,
+                    open_url=self._open_url,
+                    play=self._play,
+                    image_path=lambda src: self.library.image_file(src),
+                    image_show=self.library.settings.images.show,
+                    id="article",
+                )
         yield Input(
             placeholder='Search: words, "phrase", tag:X, feed:Y, unread, starred', id="search"
         )
@@ -155,7 +159,57 @@ class MainScreen(Screen[None]):
             self.set_interval(ui.refresh_minutes * 60, self.action_refresh_all)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 100, "narrow")
+        self.panes.resize(self.size.width)
+        self._apply_panes()
+
+    def _apply_panes(self) -> None:
+        for name, wanted in self.panes.classes().items():
+            self.set_class(wanted, name)
+        self.refresh_bindings()
+
+    def _pane_widget(self, pane: Pane) -> Widget:
+        return {Pane.TAGS: self.tags, Pane.HEADLINES: self.headlines}.get(pane, self.article_view)
+
+    def _show_pane(self, pane: Pane) -> None:
+        """Give `pane` the screen where only one shows (narrow, zoom) and focus it."""
+        if pane is Pane.ARTICLE and self.panes.zoomed:
+            pass  # already there: keep the count of stories followed
+        else:
+            self.panes.show_only(pane)
+        self._apply_panes()
+        self.set_focus(self._pane_widget(pane))
+
+    def action_zoom(self) -> None:
+        if self.panes.zoomed:
+            self._leave_zoom()
+        else:
+            self._show_pane(Pane.ARTICLE)
+
+    def _leave_zoom(self) -> None:
+        self.panes.unzoom()
+        self._apply_panes()
+        self.set_focus(self.headlines)
+
+    def action_toggle_tags(self) -> None:
+        if self.panes.mode is Mode.NARROW:
+            self._show_pane(Pane.HEADLINES if self.panes.solo is Pane.TAGS else Pane.TAGS)
+            return
+        self.panes.tags_hidden = not self.panes.tags_hidden
+        self._apply_panes()
+        focused = self.focused
+        if (
+            self.panes.tags_hidden
+            and focused is not None
+            and self.tags in (focused, *focused.ancestors)
+        ):
+            self.set_focus(self.headlines)
+
+    def action_leave(self) -> None:
+        """Esc: out of the zoomed article, or from the narrow tag list back to the headlines."""
+        if self.panes.zoomed:
+            self._leave_zoom()
+        elif self.panes.solo is Pane.TAGS:
+            self._show_pane(Pane.HEADLINES)
 
     # ------------------------------------------------------------------ lists
 
@@ -251,7 +305,7 @@ class MainScreen(Screen[None]):
     def _on_selected(self, event: HeadlineList.Selected) -> None:
         if self.article_view.article_id != event.article_id:
             self._open(event.article_id)
-        self.article_view.focus()
+        self._focus_article()
 
     def _cancel_pending_show(self) -> None:
         if self._show_timer is not None:
@@ -316,6 +370,8 @@ class MainScreen(Screen[None]):
     def _go_related(self, article_id: str) -> None:
         if article_id not in self.library.articles:
             return
+        if self.panes.zoomed:
+            self.panes.follows += 1  # Backspace comes back here before leaving the zoom
         self._open(article_id)
         # Follow it in the headline list when it is there; otherwise the list stays put.
         self.headlines.select_article(article_id, quiet=True)
@@ -328,6 +384,8 @@ class MainScreen(Screen[None]):
     def _on_view(self, event: TagPane.ViewChosen) -> None:
         self.view = event.view
         self._fill_headlines(keep=self.headlines.article_id)
+        if self.panes.solo is Pane.TAGS:
+            self._show_pane(Pane.HEADLINES)
 
     # ------------------------------------------------------------------ what applies
 
@@ -336,7 +394,12 @@ class MainScreen(Screen[None]):
         open article (link, star, read) while none is open. Disabled means the key does
         nothing, as a browser's greyed-out Back button."""
         if action == "back":
-            return True if self.history.can_go_back else None
+            return True if self.history.can_go_back or self.panes.zoomed else None
+        if action == "leave":
+            # Esc does nothing here otherwise: it stays free for the widgets' own uses.
+            return self.panes.zoomed or self.panes.solo is Pane.TAGS
+        if action == "zoom":
+            return True if self.article_view.article_id is not None else None
         if action == "forward":
             return True if self.history.can_go_forward else None
         if action == "play":
@@ -349,6 +412,11 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ history
 
     def action_back(self) -> None:
+        if self.panes.zoomed and self.panes.follows == 0:
+            self._leave_zoom()  # opened from the list: back to the list
+            return
+        if self.panes.zoomed:
+            self.panes.follows -= 1
         self._step(self.history.back)
 
     def action_forward(self) -> None:
@@ -382,18 +450,32 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ moving
 
     def action_focus_pane(self, delta: int) -> None:
-        panes = [self.tags, self.headlines, self.article_view]
         focused = self.focused
         index = next(
             (
                 i
-                for i, p in enumerate(panes)
-                if focused is p or (focused is not None and p in focused.ancestors)
+                for i, p in enumerate(ORDER)
+                if focused is not None and self._pane_widget(p) in (focused, *focused.ancestors)
             ),
             1,
         )
+        if self.panes.solo is not None:
+            # One pane on screen: h and l move to the one beside it (l on a headline opens it).
+            target = ORDER[max(0, min(len(ORDER) - 1, index + delta))]
+            if target is Pane.ARTICLE and self.article_view.article_id is None:
+                return
+            if self.panes.mode is not Mode.NARROW and target is not Pane.ARTICLE:
+                self._leave_zoom()
+                if target is Pane.TAGS:
+                    self.panes.tags_hidden = False
+                    self._apply_panes()
+            self._show_pane(target)
+            return
+        shown = [self._pane_widget(p) for p in self.panes.shown()]
+        current = self._pane_widget(ORDER[index])
+        position = shown.index(current) if current in shown else 0
         # At once (`focus()` waits a turn): "hjjj" typed fast must move the headlines.
-        self.set_focus(panes[(index + delta) % len(panes)])
+        self.set_focus(shown[(position + delta) % len(shown)])
 
     def action_next_unread(self, forward: bool = True) -> None:
         row = self.headlines.next_unread(forward)
@@ -419,6 +501,13 @@ class MainScreen(Screen[None]):
         article_id = self.headlines.article_id
         if article_id:
             self._open(article_id)
+            self._focus_article()
+
+    def _focus_article(self) -> None:
+        """An article opened from the list: on a narrow terminal it takes the screen."""
+        if self.panes.mode is Mode.NARROW:
+            self._show_pane(Pane.ARTICLE)
+        else:
             self.article_view.focus()
 
     def action_related(self, number: int) -> None:

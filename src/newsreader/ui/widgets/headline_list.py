@@ -96,11 +96,15 @@ def fold_copies(
     return rows, groups
 
 
-def feed_column_width(width: int) -> int:
-    """Cells for the feed title: fixed on normal panes, shrinking on very narrow ones."""
-    if width >= MARK_WIDTH + TIME_WIDTH + FEED_WIDTH + 1 + 24:
-        return FEED_WIDTH
-    return max(0, min(FEED_WIDTH, (width - MARK_WIDTH - TIME_WIDTH) // 3 - 1))
+def feed_column_width(width: int, one_feed: bool = False) -> int:
+    """Cells for the feed title: none when every row is from one feed (the title says which),
+    a fifth of the row up to 16 cells, less on very narrow panes: the headline gets the rest."""
+    if one_feed:
+        return 0
+    rest = width - MARK_WIDTH - TIME_WIDTH
+    if rest >= 24 + 9:
+        return max(8, min(FEED_WIDTH, rest // 5))
+    return max(0, min(FEED_WIDTH, rest // 3 - 1))
 
 
 class HeadlineList(ScrollView, can_focus=True):
@@ -208,6 +212,7 @@ class HeadlineList(ScrollView, can_focus=True):
         self._cursor_row = 0
         self._paint_now: datetime | None = None
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._one_feed = False  # every row from one feed: no feed column
 
     # ------------------------------------------------------------------ queries
 
@@ -290,6 +295,8 @@ class HeadlineList(ScrollView, can_focus=True):
         old_id = self.article_id
         old_screen_row = self._cursor_row - self.scroll_offset.y
         self._articles = list(articles)
+        first = self._articles[0].feed_id if self._articles else ""
+        self._one_feed = all(a.feed_id == first for a in self._articles)
         if copies:
             self._shown, self._groups = fold_copies(self._articles, copies)
         else:
@@ -461,7 +468,7 @@ class HeadlineList(ScrollView, can_focus=True):
         else:
             mark, mark_style = " ", style()
         base = style()
-        feed_width = feed_column_width(width)
+        feed_width = feed_column_width(width, self._one_feed)
         headline_width = width - MARK_WIDTH - TIME_WIDTH - (feed_width + 1 if feed_width else 0)
         segments = [
             Segment(" ", base),
