@@ -70,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("tags", nargs="*", help="tags to add")
     t.add_argument("--remove", "-r", action="append", default=[], metavar="TAG")
 
+    rt = sub.add_parser("rename-tag", help="rename one of your tags on every feed that has it")
+    rt.add_argument("old")
+    rt.add_argument("new")
+
     fd = sub.add_parser("feed", help="a feed's settings: full text from the article pages")
     fd.add_argument("feed", help="id, URL, title or number from `list`")
     fd.add_argument(
@@ -238,8 +242,16 @@ def _cmd_tag(lib: Library, args: argparse.Namespace) -> int:
     feed = lib.find_feed(args.feed)
     if not args.tags and not args.remove:
         raise CliError("give tags to add, or --remove TAG")
-    lib.tag_feed(feed, args.tags, args.remove)
+    feed = lib.tag_feed(feed, args.tags, args.remove)
     print(f"{feed.display_title}: {', '.join(feed.tags) or '(no tags)'}")
+    return EXIT_OK
+
+
+def _cmd_rename_tag(lib: Library, args: argparse.Namespace) -> int:
+    count = lib.rename_tag(args.old, args.new)
+    if not count:
+        raise CliError(f"no feed has the tag {args.old!r}")
+    print(f"{args.old} -> {args.new.strip()}: {count} feed{'s' if count != 1 else ''}")
     return EXIT_OK
 
 
@@ -418,13 +430,16 @@ def _cmd_read(
     return EXIT_OK
 
 
-_WRITING = frozenset({"add", "remove", "tag", "feed", "fetch-text", "import", "refresh"})
+_WRITING = frozenset(
+    {"add", "remove", "tag", "rename-tag", "feed", "fetch-text", "import", "refresh"}
+)
 
 _COMMANDS = {
     "add": _cmd_add,
     "remove": _cmd_remove,
     "list": _cmd_list,
     "tag": _cmd_tag,
+    "rename-tag": _cmd_rename_tag,
     "feed": _cmd_feed,
     "fetch-text": _cmd_fetch_text,
     "import": _cmd_import,

@@ -6,35 +6,32 @@ after every commit. Nothing here imports textual; blocking calls are the caller'
 worker.
 
 Why a little over 400 lines: it is the one service object (feeds, articles, indexes, commits);
-writes of marks (marks.py), ingest (ingest/) and the indexes (indexes/) already live apart.
+writes of marks (marks.py), ingest (ingest/), the indexes (indexes/), the rules for tags
+(tagging.py) and for subscribable URLs (feed_urls.py) already live apart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 
-from newsreader import image_cache
+from newsreader import image_cache, tagging
 from newsreader.config import FULL_TEXT_MODES, Retention, Settings, load_settings
+from newsreader.feed_urls import LibraryError, normalise_feed_url
 from newsreader.indexes.related import Related, RelatedIndex
 from newsreader.indexes.search import SearchIndex
 from newsreader.lead_once import drop_repeated_lead
 from newsreader.models import Article, Feed, merge_tags, newest_first_key, tag_key
 from newsreader.opml import AddedFeeds, Skipped
 from newsreader.paths import Dirs, resolve_dirs
-from newsreader.sanitize import clean_line, clean_url
+from newsreader.sanitize import clean_line
 from newsreader.store import Batch, CommitResult, Snapshot, Store, StoreError
 from newsreader.to_markdown import article_markdown, plain_text
-
-
-class LibraryError(Exception):
-    """A user-facing problem (unknown feed, bad URL); the message is one line."""
 
 
 @dataclass(slots=True)
@@ -428,47 +425,47 @@ class Library:
             raise LibraryError(f"full text must be one of {', '.join(FULL_TEXT_MODES)}")
         return replace(feed, full_text=str(mode))
 
+    # ----------------------------------------------------------------- the user's tags
+
     def tag_feed(self, feed: Feed, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Feed:
-        drop = {tag_key(t) for t in remove}
-        tags = [t for t in merge_tags(feed.tags, [clean_line(t, 80) for t in add])]
-        feed.tags = [t for t in tags if tag_key(t) not in drop]
-        self.commit(Batch(feeds=[feed]))
-        return feed
+        """Add and remove the feed's tags; its articles follow in the same commit."""
+        return self._retag(tagging.retag_feed(feed, self._articles_of(feed.id), add, remove))
 
+    def set_feed_tags(self, feed: Feed, tags: Iterable[str]) -> Feed:
+        """The feed's tags are now `tags` (the reader's edit box); its articles follow."""
+        return self._retag(tagging.set_feed_tags(feed, self._articles_of(feed.id), tags))
 
-def normalise_feed_url(url: str) -> str:
-    """Accept http(s) URLs, and local paths and file URLs of files that exist (as a file: URL);
-    anything else is refused."""
-    raw = url.strip()
-    if not raw:
-        raise LibraryError("empty URL")
-    if raw.lower().startswith("feed:"):  # feed://host/x and feed:https://host/x
-        rest = raw[5:].removeprefix("//")
-        raw = rest if "://" in rest else "http://" + rest
-    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", raw) or Path(raw).expanduser().exists():
-        path = Path(raw).expanduser()
-        if path.exists():
-            return path.resolve().as_uri()
-        if "." in raw.split("/")[0] and " " not in raw:
-            raw = "https://" + raw  # "example.org/feed.xml"
-        else:
-            raise LibraryError(f"not a URL or an existing file: {raw}")
-    cleaned = clean_url(raw, schemes=frozenset({"http", "https", "file"}))
-    if not cleaned:
-        raise LibraryError(f"unsupported URL (only http, https and file): {raw}")
-    if cleaned.lower().startswith("file:"):
-        # The same rule as for a path: the file must exist; stored in the same form as a path.
-        from urllib.parse import urlsplit
-        from urllib.request import url2pathname
+    async def set_feed_tags_async(self, feed: Feed, tags: Iterable[str]) -> Feed:
+        """`set_feed_tags` with the disk write in a thread (the reader)."""
+        batch = tagging.set_feed_tags(feed, self._articles_of(feed.id), tags)
+        await self.commit_async(batch)
+        return batch.feeds[0]
 
-        parts = urlsplit(cleaned)
-        if parts.netloc.lower() not in ("", "localhost"):
-            raise LibraryError(f"file URL on another host (only local files): {raw}")
-        path = Path(url2pathname(parts.path))
-        if not path.is_absolute() or not path.exists():
-            raise LibraryError(f"not an existing file: {raw}")
-        return path.resolve().as_uri()
-    return cleaned
+    def rename_tag(self, old: str, new: str) -> int:
+        """Rename one of the user's tags on every feed that has it; the number of feeds."""
+        batch = self._rename_batch(old, new)
+        if batch.feeds:
+            self.commit(batch)
+        return len(batch.feeds)
+
+    async def rename_tag_async(self, old: str, new: str) -> int:
+        batch = self._rename_batch(old, new)
+        if batch.feeds:
+            await self.commit_async(batch)
+        return len(batch.feeds)
+
+    def _rename_batch(self, old: str, new: str) -> Batch:
+        by_feed: dict[str, list[Article]] = {}
+        for article in self.articles.values():
+            by_feed.setdefault(article.feed_id, []).append(article)
+        return tagging.rename_tag(list(self.feeds.values()), by_feed, old, new)
+
+    def _articles_of(self, feed_id: str) -> list[Article]:
+        return [a for a in self.articles.values() if a.feed_id == feed_id]
+
+    def _retag(self, batch: Batch) -> Feed:
+        self.commit(batch)
+        return batch.feeds[0]
 
 
 __all__ = [

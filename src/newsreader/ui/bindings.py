@@ -87,6 +87,13 @@ COMMANDS: tuple[Command, ...] = (
     # Feeds
     Command("refresh_all", "r", "refresh_all", "Refresh all feeds", "Feeds", show=True),
     Command("refresh_feed", "R", "refresh_feed", "Refresh the current article's feed", "Feeds"),
+    Command(
+        "edit_tags",
+        "plus",
+        "edit_tags",
+        "Edit the feed's tags (on a tag in the tag pane: rename it)",
+        "Feeds",
+    ),
     # App
     Command("help", "question_mark", "help", "Show every key", "App", show=True),
     Command("quit", "q", "quit", "Quit", "App", show=True),

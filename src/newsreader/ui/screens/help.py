@@ -64,6 +64,7 @@ _README_KEY_NAMES = {
     "question_mark": "?",
     "slash": "/",
     "asterisk": "*",
+    "plus": "+",
     "backspace": "Backspace",
     "escape": "Esc",
     "enter": "Enter",
