@@ -47,9 +47,9 @@ designed in 1959, carried the idea to banks and governments.</p>
 </item></channel></rss>"""
 
 
-async def demo_library(data: Path, images: str = "off") -> Library:
+async def demo_library(data: Path, images: str = "off", language: str = "en") -> Library:
     settings = Settings(
-        ui=UiSettings(refresh_on_start=False, refresh_minutes=0, read_delay=-1),
+        ui=UiSettings(refresh_on_start=False, refresh_minutes=0, read_delay=-1, language=language),
         images=ImageSettings(show=images),
     )
     lib = Library.open(data, settings=settings)
@@ -89,10 +89,13 @@ async def shoot(
     keys: list[str],
     scroll_to_related: bool = False,
     images: str = "",
+    language: str = "en",
 ) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        lib = await (image_library(data, images) if images else demo_library(data))
+        lib = await (
+            image_library(data, images) if images else demo_library(data, language=language)
+        )
         app = NewsReaderApp(
             lib, now=lambda: NOW, state_file=Path(tmp) / "ui.json", refresh_on_start=False
         )
@@ -121,7 +124,7 @@ async def main() -> int:
             []
             if "--images" in sys.argv
             else [
-                ("three-panes", (150, 42), ["j", "j", "j", "j", "enter"], False, ""),
+                ("three-panes", (120, 40), ["j", "j", "j", "j", "enter"], False, ""),
                 ("related-stories", (200, 50), ["j", "j", "j", "j", "enter"], True, ""),
                 ("narrow", (80, 24), ["enter"], False, ""),
                 ("help", (150, 42), ["question_mark"], False, ""),
@@ -133,6 +136,11 @@ async def main() -> int:
     ]
     for name, size, keys, related, images in shots:
         path = await shoot(name, size, keys, related, images)
+        print(f"wrote {path.relative_to(HERE.parent)}")
+    if "--images" not in sys.argv:
+        # The seed's language: German words, dates and source line ([ui] language = "de").
+        keys = ["j", "j", "j", "enter"]
+        path = await shoot("german", (150, 42), keys, True, "", language="de")
         print(f"wrote {path.relative_to(HERE.parent)}")
     return 0
 

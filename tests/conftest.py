@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,18 @@ from feedserver import FeedServer
 from newsreader.paths import CONFIG_DIR_ENV, DATA_DIR_ENV
 from shared_paths import REALFEEDS  # noqa: E402
 from ui_fixtures import build_demo_cache, copy_cache
+
+# The suite reads English whatever the machine's locale (child processes too); the German tests
+# ask for German themselves.
+os.environ["LANGUAGE"] = "en"
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test() -> Iterator[None]:
+    from newsreader import i18n
+
+    yield
+    i18n.set_language("en")
 
 
 @pytest.fixture

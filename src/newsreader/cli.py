@@ -22,9 +22,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from newsreader import __version__, image_cache
+from newsreader import __version__, i18n, image_cache
 from newsreader.cells import fit
 from newsreader.config import ConfigError
+from newsreader.i18n import _, ngettext
 from newsreader.library import Library, LibraryError
 from newsreader.marks import Marks
 from newsreader.models import Article, Feed, utcnow
@@ -47,75 +48,80 @@ class CliError(Exception):
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="newsreader",
-        description="A terminal news reader: RSS, Atom and JSON feeds, read offline.",
+        description=_("A terminal news reader: RSS, Atom and JSON feeds, read offline."),
     )
     p.add_argument("--version", action="version", version=f"newsreader {__version__}")
-    p.add_argument("--data-dir", help="where the cache lives (default: platform data dir)")
-    p.add_argument("--demo", action="store_true", help="read the bundled demo feeds, offline")
+    p.add_argument("--data-dir", help=_("where the cache lives (default: platform data dir)"))
+    p.add_argument("--demo", action="store_true", help=_("read the bundled demo feeds, offline"))
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    a = sub.add_parser("add", help="subscribe to a feed (URL or local file)")
+    a = sub.add_parser("add", help=_("subscribe to a feed (URL or local file)"))
     a.add_argument("url")
-    a.add_argument("--tag", "-t", action="append", default=[], help="a tag (repeatable)")
-    a.add_argument("--title", default="", help="a title of your own")
+    a.add_argument("--tag", "-t", action="append", default=[], help=_("a tag (repeatable)"))
+    a.add_argument("--title", default="", help=_("a title of your own"))
 
-    r = sub.add_parser("remove", help="unsubscribe a feed and drop its articles")
-    r.add_argument("feed", help="id, URL, title or number from `list`")
+    r = sub.add_parser("remove", help=_("unsubscribe a feed and drop its articles"))
+    r.add_argument("feed", help=_("id, URL, title or number from `list`"))
 
-    ls = sub.add_parser("list", help="feeds with status, unread count and last error")
+    ls = sub.add_parser("list", help=_("feeds with status, unread count and last error"))
     ls.add_argument("--json", action="store_true")
 
-    t = sub.add_parser("tag", help="add tags to a feed, or remove them with --remove")
+    t = sub.add_parser("tag", help=_("add tags to a feed, or remove them with --remove"))
     t.add_argument("feed")
-    t.add_argument("tags", nargs="*", help="tags to add")
+    t.add_argument("tags", nargs="*", help=_("tags to add"))
     t.add_argument("--remove", "-r", action="append", default=[], metavar="TAG")
 
-    rt = sub.add_parser("rename-tag", help="rename one of your tags on every feed that has it")
+    rt = sub.add_parser("rename-tag", help=_("rename one of your tags on every feed that has it"))
     rt.add_argument("old")
     rt.add_argument("new")
 
-    fd = sub.add_parser("feed", help="a feed's settings: full text from the article pages")
-    fd.add_argument("feed", help="id, URL, title or number from `list`")
+    fd = sub.add_parser("feed", help=_("a feed's settings: full text from the article pages"))
+    fd.add_argument("feed", help=_("id, URL, title or number from `list`"))
     fd.add_argument(
         "--full-text",
         choices=["auto", "always", "never", "default"],
-        help="fetch each article's page: when the feed gives only a teaser (auto), always, "
-        "never, or as the config's [full_text] says (default)",
+        help=_(
+            "fetch each article's page: when the feed gives only a teaser (auto), always, "
+            "never, or as the config's [full_text] says (default)"
+        ),
     )
 
-    ft = sub.add_parser("fetch-text", help="fetch the full text of articles from their pages now")
-    ft.add_argument("ids", nargs="+", help="article ids (a unique prefix is enough)")
+    ft = sub.add_parser(
+        "fetch-text", help=_("fetch the full text of articles from their pages now")
+    )
+    ft.add_argument("ids", nargs="+", help=_("article ids (a unique prefix is enough)"))
 
-    i = sub.add_parser("import", help="subscribe to every feed in an OPML file")
+    i = sub.add_parser("import", help=_("subscribe to every feed in an OPML file"))
     i.add_argument("file")
 
-    e = sub.add_parser("export", help="write the subscriptions as OPML 2.0")
-    e.add_argument("file", nargs="?", help="output file (default: stdout)")
+    e = sub.add_parser("export", help=_("write the subscriptions as OPML 2.0"))
+    e.add_argument("file", nargs="?", help=_("output file (default: stdout)"))
 
-    f = sub.add_parser("refresh", help="fetch feeds (all, or the given ones)")
+    f = sub.add_parser("refresh", help=_("fetch feeds (all, or the given ones)"))
     f.add_argument("feeds", nargs="*")
-    f.add_argument("--quiet", "-q", action="store_true", help="only errors and the summary")
+    f.add_argument("--quiet", "-q", action="store_true", help=_("only errors and the summary"))
 
-    u = sub.add_parser("unread", help="list unread articles, newest first")
+    u = sub.add_parser("unread", help=_("list unread articles, newest first"))
     u.add_argument("--json", action="store_true")
     u.add_argument("--limit", type=int, default=0)
 
-    s = sub.add_parser("search", help='search: words, "phrases", tag:X, feed:Y, unread, starred')
+    s = sub.add_parser("search", help=_('search: words, "phrases", tag:X, feed:Y, unread, starred'))
     s.add_argument("query", nargs="+")
     s.add_argument("--json", action="store_true")
     s.add_argument("--limit", type=int, default=50)
 
-    sh = sub.add_parser("show", help="print an article as Markdown with its related stories")
-    sh.add_argument("id", help="article id (a unique prefix is enough)")
-    sh.add_argument("--keep-unread", action="store_true", help="do not mark it read")
-    sh.add_argument("--json", action="store_true", help="the article, its text and its related")
+    sh = sub.add_parser("show", help=_("print an article as Markdown with its related stories"))
+    sh.add_argument("id", help=_("article id (a unique prefix is enough)"))
+    sh.add_argument("--keep-unread", action="store_true", help=_("do not mark it read"))
+    sh.add_argument("--json", action="store_true", help=_("the article, its text and its related"))
 
-    ds = sub.add_parser("dirs", help="print the data and config directories")
+    ds = sub.add_parser("dirs", help=_("print the data and config directories"))
     ds.add_argument("--json", action="store_true")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    i18n.set_language(i18n.language_from_env())  # [ui] language, once the config is read
     args = _parser().parse_args(argv)
     try:
         return _run(args)
@@ -155,7 +161,11 @@ def _run(args: argparse.Namespace) -> int:
             shape = {"data": dirs.data, "config": dirs.config, "config_file": dirs.config_file}
             _dump({k: str(v) for k, v in shape.items()})
             return EXIT_OK
-        print(f"data:   {dirs.data}\nconfig: {dirs.config}\nconfig file: {dirs.config_file}")
+        print(
+            _("data:   {data}\nconfig: {config}\nconfig file: {config_file}").format(
+                data=dirs.data, config=dirs.config, config_file=dirs.config_file
+            )
+        )
         return EXIT_OK
     with _open(args.data_dir, writing=command in _WRITING) as lib:
         handler = _COMMANDS.get(command or "", _cmd_read)
@@ -164,9 +174,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def _open(data_dir: str | None, *, writing: bool = False) -> Library:
     lib = Library.open(data_dir)
+    i18n.set_language(i18n.resolve_language(lib.settings.ui.language))
     if writing and lib.read_only:
         lib.close()
-        raise CliError(f"cannot write the cache: {lib.warnings[0].split(': reading only')[0]}")
+        why = lib.warnings[0].split(": reading only")[0]
+        raise CliError(_("cannot write the cache: {why}").format(why=why))
     for warning in lib.warnings:
         print(f"newsreader: {warning}", file=sys.stderr)
     return lib
@@ -178,20 +190,24 @@ def _open(data_dir: str | None, *, writing: bool = False) -> Library:
 def _cmd_add(lib: Library, args: argparse.Namespace) -> int:
     feed = lib.add_feed(args.url, tags=args.tag, title=args.title)
     tags = f" [{', '.join(feed.tags)}]" if feed.tags else ""
-    print(f"added {feed.url}{tags} (id {feed.id}); run `newsreader refresh` to fetch it")
+    print(
+        _("added {url}{tags} (id {id}); run `newsreader refresh` to fetch it").format(
+            url=feed.url, tags=tags, id=feed.id
+        )
+    )
     return EXIT_OK
 
 
 def _cmd_remove(lib: Library, args: argparse.Namespace) -> int:
     feed = lib.find_feed(args.feed)
     lib.remove_feed(feed)
-    print(f"removed {feed.display_title} ({feed.url})")
+    print(_("removed {title} ({url})").format(title=feed.display_title, url=feed.url))
     return EXIT_OK
 
 
 def _cmd_list(lib: Library, args: argparse.Namespace) -> int:
     if not lib.feeds:
-        print("no feeds yet: `newsreader add URL` or `newsreader import FILE.opml`")
+        print(_("no feeds yet: `newsreader add URL` or `newsreader import FILE.opml`"))
         return EXIT_OK
     unread = lib.unread_counts()
     if args.json:
@@ -217,7 +233,11 @@ def _cmd_list(lib: Library, args: argparse.Namespace) -> int:
     for number, feed in enumerate(lib.sorted_feeds(), 1):
         status = _feed_status(feed)
         tags = f"  [{', '.join(feed.tags)}]" if feed.tags else ""
-        print(f"{number:3d}. {feed.display_title}  ({unread.get(feed.id, 0)} unread){tags}")
+        print(
+            _("{number:3d}. {title}  ({unread} unread){tags}").format(
+                number=number, title=feed.display_title, unread=unread.get(feed.id, 0), tags=tags
+            )
+        )
         print(f"     {feed.id}  {feed.url}")
         print(f"     {status}")
     return EXIT_OK
@@ -225,33 +245,41 @@ def _cmd_list(lib: Library, args: argparse.Namespace) -> int:
 
 def _feed_status(feed: Feed) -> str:
     if feed.gone:
-        return f"GONE since {_when(feed.error_at)}: {feed.last_error or 'HTTP 410'}"
+        return _("GONE since {when}: {error}").format(
+            when=_when(feed.error_at), error=feed.last_error or "HTTP 410"
+        )
     if feed.last_error:
-        return f"ERROR at {_when(feed.error_at)}: {feed.last_error}"
+        return _("ERROR at {when}: {error}").format(
+            when=_when(feed.error_at), error=feed.last_error
+        )
     if feed.last_fetched is None:
-        return "not fetched yet"
-    status = f"ok, fetched {_when(feed.last_fetched)}"
+        return _("not fetched yet")
+    status = _("ok, fetched {when}").format(when=_when(feed.last_fetched))
     if feed.last_status:
         status += f" (HTTP {feed.last_status})"
     if feed.warning:
-        status += f"; warning: {feed.warning}"
+        status += "; " + _("warning: {warning}").format(warning=feed.warning)
     return status
 
 
 def _cmd_tag(lib: Library, args: argparse.Namespace) -> int:
     feed = lib.find_feed(args.feed)
     if not args.tags and not args.remove:
-        raise CliError("give tags to add, or --remove TAG")
+        raise CliError(_("give tags to add, or --remove TAG"))
     feed = lib.tag_feed(feed, args.tags, args.remove)
-    print(f"{feed.display_title}: {', '.join(feed.tags) or '(no tags)'}")
+    print(f"{feed.display_title}: {', '.join(feed.tags) or _('(no tags)')}")
     return EXIT_OK
 
 
 def _cmd_rename_tag(lib: Library, args: argparse.Namespace) -> int:
     count = lib.rename_tag(args.old, args.new)
     if not count:
-        raise CliError(f"no feed has the tag {args.old!r}")
-    print(f"{args.old} -> {args.new.strip()}: {count} feed{'s' if count != 1 else ''}")
+        raise CliError(_("no feed has the tag {old}").format(old=repr(args.old)))
+    print(
+        ngettext("{old} -> {new}: {count} feed", "{old} -> {new}: {count} feeds", count).format(
+            old=args.old, new=args.new.strip(), count=count
+        )
+    )
     return EXIT_OK
 
 
@@ -261,8 +289,12 @@ def _cmd_feed(lib: Library, args: argparse.Namespace) -> int:
     feed = lib.find_feed(args.feed)
     if args.full_text is not None:
         feed = lib.set_full_text(feed, "" if args.full_text == "default" else args.full_text)
-    own = "" if feed.full_text else " (from the config)"
-    print(f"{feed.display_title}: full text {mode_of(lib, feed)}{own}")
+    own = "" if feed.full_text else _(" (from the config)")
+    print(
+        _("{title}: full text {mode}{own}").format(
+            title=feed.display_title, mode=mode_of(lib, feed), own=own
+        )
+    )
     return EXIT_OK
 
 
@@ -272,16 +304,27 @@ def _cmd_fetch_text(lib: Library, args: argparse.Namespace) -> int:
     articles = [lib.find_article(ref) for ref in args.ids]
     summary = asyncio.run(fetch_now(lib, articles))
     for report in summary.reports:
-        state = "full text stored" if report.error is None else f"failed: {report.error}"
+        state = (
+            _("full text stored")
+            if report.error is None
+            else _("failed: {error}").format(error=report.error)
+        )
         images = [r for r in summary.images.reports if r.article_id == report.article_id]
         if images:
             kept = sum(1 for r in images if r.error is None)
-            state += f", {kept} of {len(images)} images kept"
-            state += "".join(f"\n  image {r.url}: {r.error}" for r in images if r.error)
+            state += _(", {kept} of {count} images kept").format(kept=kept, count=len(images))
+            state += "".join(
+                _("\n  image {url}: {error}").format(url=r.url, error=r.error)
+                for r in images
+                if r.error
+            )
         print(f"{report.article_id[:10]} {report.headline}: {state}")
     skipped = len(articles) - len(summary.reports)
     if skipped:
-        print(f"{skipped} without an http(s) link: nothing to fetch", file=sys.stderr)
+        print(
+            _("{skipped} without an http(s) link: nothing to fetch").format(skipped=skipped),
+            file=sys.stderr,
+        )
     if summary.failed == len(articles):
         return EXIT_ERROR
     return EXIT_PARTIAL if summary.failed or skipped else EXIT_OK
@@ -292,7 +335,9 @@ def _cmd_import(lib: Library, args: argparse.Namespace) -> int:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+        raise CliError(
+            _("cannot read {path}: {strerror}").format(path=path, strerror=exc.strerror)
+        ) from None
     read = read_opml_report(data)
     added = lib.add_feeds((e.url, e.title, e.tags) for e in read.feeds)
     print("\n".join(import_report(str(path), read, added)))
@@ -310,8 +355,10 @@ def _cmd_export(lib: Library, args: argparse.Namespace) -> int:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, target)
     except OSError as exc:
-        raise CliError(f"cannot write {target}: {exc.strerror}") from None
-    print(f"exported {len(lib.feeds)} feeds to {target}")
+        raise CliError(
+            _("cannot write {target}: {strerror}").format(target=target, strerror=exc.strerror)
+        ) from None
+    print(_("exported {count} feeds to {target}").format(count=len(lib.feeds), target=target))
     return EXIT_OK
 
 
@@ -319,7 +366,7 @@ def _cmd_refresh(lib: Library, args: argparse.Namespace) -> int:
     from newsreader.ingest.refresh import Progress, refresh_sync
 
     if not lib.feeds:
-        raise CliError("no feeds to refresh: `newsreader add URL` first")
+        raise CliError(_("no feeds to refresh: `newsreader add URL` first"))
     feeds = [lib.find_feed(ref) for ref in args.feeds] if args.feeds else None
     tty = sys.stderr.isatty() and not args.quiet
     width = shutil.get_terminal_size((80, 24)).columns
@@ -369,7 +416,7 @@ def _cmd_search(lib: Library, args: argparse.Namespace) -> int:
     lib.index_bodies()
     articles = lib.search(query, limit=args.limit or None)
     if not articles and not args.json:
-        print(f"no articles match {query!r}", file=sys.stderr)
+        print(_("no articles match {query}").format(query=repr(query)), file=sys.stderr)
         return EXIT_ERROR
     _print_articles(lib, articles, args.json, sys.stdout)
     return EXIT_OK
@@ -420,7 +467,7 @@ def _cmd_read(
                 print(app.exit_message, file=sys.stderr)
         return app.return_code or EXIT_OK
     if not lib.feeds:
-        print("Welcome to newsreader. Start with one of:")
+        print(_("Welcome to newsreader. Start with one of:"))
         print("  newsreader add https://example.org/feed.xml")
         print("  newsreader import subscriptions.opml")
         print("  newsreader --demo")
@@ -535,27 +582,39 @@ def render_article(lib: Library, art: Article, related_k: int = 5) -> str:
         reports.setdefault(other.feed_id, other)
     if reports:
         also = ", ".join(f"{lib.feed_title(o.feed_id)} `{o.id[:10]}`" for o in reports.values())
-        lines.append(f"Also reported by: {also}\n")
+        lines.append(_("Also reported by: {also}\n").format(also=also))
     body = lib.body_markdown(art)
     if art.lead and not body.startswith(art.lead[:60]):
         lines.append(f"> {art.lead}\n")
     if body:
         lines.append(body.rstrip() + "\n")
     if art.extracted:
-        again = f" (fetching it again failed: {art.extract_error})" if art.extract_error else ""
-        lines.append(f"_Full text from the article's page{again}._\n")
+        again = (
+            _(" (fetching it again failed: {error})").format(error=art.extract_error)
+            if art.extract_error
+            else ""
+        )
+        lines.append(_("_Full text from the article's page{again}._\n").format(again=again))
     elif art.extract_error:
-        lines.append(f"_Full text not fetched: {art.extract_error}_\n")
+        lines.append(
+            _("_Full text not fetched: {extract_error}_\n").format(extract_error=art.extract_error)
+        )
     lines.append("---\n")
     if art.source:
-        lines.append(f"Source: {art.source}" + (f" <{art.link}>" if art.link else "") + "\n")
+        lines.append(
+            _("Source: {source}").format(source=art.source)
+            + (f" <{art.link}>" if art.link else "")
+            + "\n"
+        )
     if art.tags:
-        lines.append("Tags: " + ", ".join(art.tags) + "\n")
+        lines.append(_("Tags: ") + ", ".join(art.tags) + "\n")
     for enc in art.enclosures:
-        lines.append(f"Enclosure: {enc.url} ({enc.type or 'unknown type'})\n")
+        lines.append(
+            _("Enclosure: {url} ({kind})\n").format(url=enc.url, kind=enc.type or _("unknown type"))
+        )
     related = lib.related(art, related_k)
     if related:
-        lines.append("## Related stories\n")
+        lines.append(_("## Related stories\n"))
         for rel in related:
             other = lib.articles[rel.article_id]
             lines.append(

@@ -32,6 +32,7 @@ class UiSettings:
     unread_only: bool = False  # the headline list starts with only unread articles
     fold_copies: bool = True  # copies of one article (same link or headline) share one row
     fold_stories: bool = False  # ... and so do other feeds' reports of the same story
+    language: str = ""  # "de" or "en"; empty: from the locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)
 
 
 @dataclass(slots=True)

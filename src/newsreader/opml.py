@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
+from newsreader.i18n import _, ngettext
 from newsreader.models import Feed, merge_tags
 from newsreader.sanitize import MAX_TAGS, clean_line, clean_url, url_scheme
 
@@ -63,7 +64,7 @@ class Skipped:
         name = f'"{clean_line(self.title, 60)}"' if self.title else ""
         where = clean_line(self.url, 200)
         label = " ".join(part for part in (name, f"<{where}>" if where else "") if part)
-        return f"{label or '(an outline without a name)'}: {self.reason}"
+        return f"{label or _('(an outline without a name)')}: {self.reason}"
 
 
 @dataclass(slots=True)
@@ -109,18 +110,37 @@ def import_report(
     """The lines `newsreader import` prints: a summary whose counts add up to the outlines, one
     line per skipped outline with its reason and one per local file that refreshes will read
     (at most `limit` of each, then how many more)."""
-    skipped = [f"  skipped {entry.line()}" for entry in (*read.skipped, *added.skipped)]
-    local = [f"  local file, read at every refresh: {path}" for path in added.local_files]
-    outlines = f"{read.outlines} feed outline" + ("" if read.outlines == 1 else "s")
-    lines = [
-        f"{clean_line(name, 200)}: {outlines}: {len(added.added)} imported, "
-        f"{len(added.already)} already there, {len(skipped)} skipped"
+    skipped = [
+        "  " + _("skipped {outline}").format(outline=entry.line())
+        for entry in (*read.skipped, *added.skipped)
     ]
-    for group, what in ((skipped, "skipped outlines"), (local, "local files")):
+    local = [
+        "  " + _("local file, read at every refresh: {path}").format(path=path)
+        for path in added.local_files
+    ]
+    outlines = ngettext("{count} feed outline", "{count} feed outlines", read.outlines).format(
+        count=read.outlines
+    )
+    lines = [
+        _(
+            "{name}: {outlines}: {imported} imported, {already} already there, {skipped} skipped"
+        ).format(
+            name=clean_line(name, 200),
+            outlines=outlines,
+            imported=len(added.added),
+            already=len(added.already),
+            skipped=len(skipped),
+        )
+    ]
+    more = (
+        (skipped, _("  … and {count} more skipped outlines")),
+        (local, _("  … and {count} more local files")),
+    )
+    for group, template in more:
         shown = group if limit is None else group[:limit]
         lines += shown
         if len(group) > len(shown):
-            lines.append(f"  … and {len(group) - len(shown)} more {what}")
+            lines.append(template.format(count=len(group) - len(shown)))
     return lines
 
 

@@ -456,7 +456,7 @@ def test_help_lists_every_command_grouped_with_pane_keys() -> None:
             rows = table_rows(app)
             by_id = {r[2]: r for r in rows if r[2]}
             for command in COMMANDS:
-                assert by_id[command.id][1] == command.description
+                assert by_id[command.id][1] == command.label
             assert by_id["help"][0] == "?"
             assert by_id["search"][0] == "/"
             assert by_id["back"][0] == "⌫, alt+←"

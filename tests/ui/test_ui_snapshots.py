@@ -116,3 +116,35 @@ def test_feed_health(snap_compare, app):
 def test_welcome_screen_on_first_run(snap_compare, tmp_path):
     Library.open(tmp_path / "empty").close()
     assert snap_compare(make_app(tmp_path / "empty", tmp_path), terminal_size=(100, 30))
+
+
+@pytest.fixture
+def german_app(template, tmp_path):
+    from newsreader.ui.app import NewsReaderApp
+    from ui_fixtures import frozen_now, open_library
+
+    library = open_library(copy_cache(template, tmp_path / "data"))
+    library.settings.ui.language = "de"  # as `[ui] language = "de"` in config.toml
+    return NewsReaderApp(
+        library, now=frozen_now, state_file=tmp_path / "ui.json", refresh_on_start=False
+    )
+
+
+def test_german_article_with_related_stories(snap_compare, german_app):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("j", "j", "enter", "z")
+        await settle(pilot)
+        pilot.app.screen.article_view.scroll_end(animate=False)
+        await settle(pilot)
+
+    assert snap_compare(german_app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_german_three_panes_and_help(snap_compare, german_app):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("j", "j", "enter", "question_mark")
+        await settle(pilot)
+
+    assert snap_compare(german_app, terminal_size=(200, 50), run_before=run_before)

@@ -102,6 +102,7 @@ UI_MAY_IMPORT = (
     "newsreader.views",
     "newsreader.indexes.related",  # the Related value shown under an article
     "newsreader.timefmt",
+    "newsreader.i18n",  # the reader's words and their language
     "newsreader.sanitize",
     "newsreader.players",
     "newsreader.image_cache",  # an image file's header check and pixel bound, before decoding

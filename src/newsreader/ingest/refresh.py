@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from newsreader import image_cache
+from newsreader.i18n import N_, _, ngettext
 from newsreader.ingest.fetch import Fetched, Fetcher, FetchRequest, FetchResult
 from newsreader.ingest.fulltext import (
     PageReport,
@@ -49,6 +50,17 @@ class Outcome(StrEnum):
     GONE = "gone"
     LATER = "retry later"
     SKIPPED = "skipped"
+
+
+# How each outcome reads in a summary line (translated where it is shown).
+OUTCOME_WORDS = {
+    Outcome.UPDATED: N_("updated"),
+    Outcome.UNCHANGED: N_("unchanged"),
+    Outcome.FAILED: N_("failed"),
+    Outcome.GONE: N_("gone"),
+    Outcome.LATER: N_("retry later"),
+    Outcome.SKIPPED: N_("skipped"),
+}
 
 
 UPDATED, UNCHANGED, FAILED, GONE, LATER, SKIPPED = Outcome
@@ -90,20 +102,29 @@ class RefreshSummary:
         return [r for r in self.reports if r.outcome in (FAILED, GONE, LATER)]
 
     def line(self) -> str:
-        parts = [f"{len(self.reports)} feeds"]
+        """One line for people, in the reader's language (i18n)."""
+        count = len(self.reports)
+        parts = [ngettext("{count} feed", "{count} feeds", count).format(count=count)]
         for outcome in (UPDATED, UNCHANGED, FAILED, GONE, LATER, SKIPPED):
             if n := self.count(outcome):
-                parts.append(f"{n} {outcome}")
-        line = f"{', '.join(parts)}; {self.new_articles} new articles"
+                parts.append(f"{n} {_(OUTCOME_WORDS[outcome])}")
+        new = self.new_articles
+        line = (
+            ", ".join(parts)
+            + "; "
+            + ngettext("{count} new article", "{count} new articles", new).format(count=new)
+        )
         if self.pages.reports:
-            line += f"; {self.pages.fetched} full texts"
+            line += "; " + _("{count} full texts").format(count=self.pages.fetched)
             if self.pages.failed:
-                line += f" ({self.pages.failed} pages failed)"
+                line += " " + _("({count} pages failed)").format(count=self.pages.failed)
         images = self.pages.images.fetched + self.images.fetched
         failed = self.pages.images.failed + self.images.failed
         if images or failed:
-            line += f"; {images} images" + (f" ({failed} failed)" if failed else "")
-        return f"{line} in {self.elapsed:.1f} s"
+            line += "; " + _("{count} images").format(count=images)
+            if failed:
+                line += " " + _("({count} failed)").format(count=failed)
+        return line + " " + _("in {seconds:.1f} s").format(seconds=self.elapsed)
 
 
 ProgressCallback = Callable[[Progress], None]

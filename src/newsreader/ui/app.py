@@ -19,10 +19,12 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
 
+import newsreader.i18n as i18n
+from newsreader.i18n import _
 from newsreader.library import Library, LibraryError, StoreError
 from newsreader.models import utcnow
 from newsreader.opml import OpmlError, import_report, read_opml_report
-from newsreader.ui.bindings import COMMANDS, resolve_keymap
+from newsreader.ui.bindings import COMMANDS, relabel_bindings, resolve_keymap
 from newsreader.ui.screens.welcome import WelcomeScreen
 
 
@@ -39,6 +41,8 @@ class NewsReaderApp(App[None]):
         state_file: Path | None = None,
         refresh_on_start: bool | None = None,
     ) -> None:
+        i18n.set_language(i18n.resolve_language(library.settings.ui.language))
+        relabel_bindings()  # the footer's words in that language
         super().__init__()
         self.library = library
         self.now = now
@@ -67,12 +71,12 @@ class NewsReaderApp(App[None]):
         if isinstance(saved, str) and saved in self.available_themes:
             self.theme = saved
         for warning in self.library.warnings:
-            self.notify(warning, title="Cache", severity="warning", markup=False, timeout=10)
+            self.notify(warning, title=_("Cache"), severity="warning", markup=False, timeout=10)
         for warning in self.key_warnings:
-            self.notify(warning, title="Keys", severity="warning", markup=False, timeout=15)
+            self.notify(warning, title=_("Keys"), severity="warning", markup=False, timeout=15)
         if self._unknown_keys:
             self.notify(
-                "Unknown binding ids in [keys]: " + ", ".join(self._unknown_keys),
+                _("Unknown binding ids in [keys]: ") + ", ".join(self._unknown_keys),
                 severity="warning",
                 markup=False,
             )
@@ -110,7 +114,9 @@ class NewsReaderApp(App[None]):
                 if error:
                     errors.append(error)
         if errors:
-            self.exit_message = f"newsreader: read/star changes not saved: {errors[0]}"
+            self.exit_message = "newsreader: " + _("read/star changes not saved: {error}").format(
+                error=errors[0]
+            )
         self.exit(return_code=128 + sig)
 
     def _first_screen(self) -> Screen[None]:
@@ -146,7 +152,7 @@ class NewsReaderApp(App[None]):
                 raise LibraryError("; ".join(line.strip() for line in lines[:2]))
             report = "\n".join(lines)
             self.call_from_thread(
-                self.notify, report, title="Import", markup=False, timeout=len(report) / 20 + 5
+                self.notify, report, title=_("Import"), markup=False, timeout=len(report) / 20 + 5
             )
 
         self._subscribe(do)
@@ -187,8 +193,10 @@ class NewsReaderApp(App[None]):
                 continue
             action = command.action
             yield SystemCommand(
-                command.description,
-                f"{command.group} · key: {command.keys.split(',')[0]}",
+                command.label,
+                _("{group} · key: {key}").format(
+                    group=_(command.group), key=command.keys.split(",")[0]
+                ),
                 partial(self._run_screen_action, action),
             )
 
@@ -211,7 +219,11 @@ class NewsReaderApp(App[None]):
             tmp.write_text(json.dumps(state), encoding="utf-8")
             os.replace(tmp, self.state_file)
         except OSError as exc:
-            self.notify(f"Cannot save the theme: {exc.strerror}", severity="warning", markup=False)
+            self.notify(
+                _("Cannot save the theme: {error}").format(error=exc.strerror),
+                severity="warning",
+                markup=False,
+            )
 
 
 def _widget_bindings() -> list[list[tuple[str, str]]]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from textual.binding import Binding, BindingType
 from textual.keys import _character_to_key  # the key names Textual's keymap uses
 
+from newsreader.i18n import N_, _
+
 
 @dataclass(frozen=True, slots=True)
 class Command:
@@ -22,89 +24,107 @@ class Command:
     group: str
     show: bool = False  # in the footer
     palette: bool = True  # in the command palette
+    n: int = 0  # for "{n}" in the description (the related stories' digits)
 
+    @property
+    def label(self) -> str:
+        """The description in the reader's language (marked with N_ below)."""
+        text = _(self.description)
+        return text.format(n=self.n) if "{n}" in text else text
+
+
+# The groups of the help screen, as COMMANDS name them.
+GROUPS = (N_("Move"), N_("Article"), N_("View"), N_("Feeds"), N_("App"))
 
 COMMANDS: tuple[Command, ...] = (
     # Moving around
-    Command("focus_left", "h", "focus_pane(-1)", "Focus the pane to the left", "Move"),
-    Command("focus_right", "l", "focus_pane(1)", "Focus the pane to the right", "Move"),
-    Command("next_unread", "n", "next_unread", "Next unread article", "Move", show=True),
-    Command("prev_unread", "p", "prev_unread", "Previous unread article", "Move"),
-    Command("page_or_next", "space", "page_or_next", "Page down, then next unread", "Move"),
-    Command("open_article", "enter", "open_article", "Open the article", "Move", palette=False),
-    Command("back", "backspace,alt+left", "back", "Back (history)", "Move", show=True),
-    Command("forward", "alt+right", "forward", "Forward (history)", "Move"),
+    Command("focus_left", "h", "focus_pane(-1)", N_("Focus the pane to the left"), "Move"),
+    Command("focus_right", "l", "focus_pane(1)", N_("Focus the pane to the right"), "Move"),
+    Command("next_unread", "n", "next_unread", N_("Next unread article"), "Move", show=True),
+    Command("prev_unread", "p", "prev_unread", N_("Previous unread article"), "Move"),
+    Command("page_or_next", "space", "page_or_next", N_("Page down, then next unread"), "Move"),
+    Command("open_article", "enter", "open_article", N_("Open the article"), "Move", palette=False),
+    Command("back", "backspace,alt+left", "back", N_("Back (history)"), "Move", show=True),
+    Command("forward", "alt+right", "forward", N_("Forward (history)"), "Move"),
     # 1-9 open the related stories by their number in the box.
     *(
         Command(
             f"related_{n}",
             str(n),
             f"related({n})",
-            f"Open related story {n}",
+            N_("Open related story {n}"),
             "Move",
             palette=False,
+            n=n,
         )
         for n in range(1, 10)
     ),
-    Command("also_reported", "c", "also_reported", "Other feeds' reports of this story", "Move"),
     Command(
-        "related_box", "b", "related_box", "The related stories (j/k move, Enter opens)", "Move"
+        "also_reported", "c", "also_reported", N_("Other feeds' reports of this story"), "Move"
     ),
-    Command("play", "e", "play", "Play the article's enclosure (audio, video)", "Article"),
     Command(
-        "fetch_text", "T", "fetch_text", "Fetch the full text from the article's page", "Article"
+        "related_box", "b", "related_box", N_("The related stories (j/k move, Enter opens)"), "Move"
+    ),
+    Command("play", "e", "play", N_("Play the article's enclosure (audio, video)"), "Article"),
+    Command(
+        "fetch_text",
+        "T",
+        "fetch_text",
+        N_("Fetch the full text from the article's page"),
+        "Article",
     ),
     # Articles
     Command(
         "open_link",
         "o",
         "open_link",
-        "Open the article's link in the browser",
+        N_("Open the article's link in the browser"),
         "Article",
         show=True,
     ),
-    Command("star", "s", "toggle_star", "Star / unstar", "Article", show=True),
-    Command("toggle_read", "m", "toggle_read", "Mark read / unread", "Article"),
-    Command("mark_all_read", "A", "mark_all_read", "Mark everything in view read", "Article"),
-    Command("undo", "u", "undo", "Undo mark all read", "Article"),
+    Command("star", "s", "toggle_star", N_("Star / unstar"), "Article", show=True),
+    Command("toggle_read", "m", "toggle_read", N_("Mark read / unread"), "Article"),
+    Command("mark_all_read", "A", "mark_all_read", N_("Mark everything in view read"), "Article"),
+    Command("undo", "u", "undo", N_("Undo mark all read"), "Article"),
     # Views
-    Command("search", "slash", "search", "Search", "View", show=True),
-    Command("unread_only", "U", "toggle_unread_only", "Show only unread headlines", "View"),
-    Command("toggle_feeds", "f", "toggle_feeds", "Show feeds in the tag pane", "View"),
-    Command("fold_copies", "F", "toggle_fold", "Fold copies, then stories, into one row", "View"),
-    Command("sort_tags", "S", "sort_tags", "Sort tags by name or unread count", "View"),
-    Command("feed_health", "E", "feed_health", "Feed health: errors of each feed", "View"),
-    Command("zoom", "z", "zoom", "Zoom the article", "View", show=True),
-    Command("toggle_tags", "t", "toggle_tags", "Hide or show the tag pane", "View"),
+    Command("search", "slash", "search", N_("Search"), "View", show=True),
+    Command("unread_only", "U", "toggle_unread_only", N_("Show only unread headlines"), "View"),
+    Command("toggle_feeds", "f", "toggle_feeds", N_("Show feeds in the tag pane"), "View"),
+    Command(
+        "fold_copies", "F", "toggle_fold", N_("Fold copies, then stories, into one row"), "View"
+    ),
+    Command("sort_tags", "S", "sort_tags", N_("Sort tags by name or unread count"), "View"),
+    Command("feed_health", "E", "feed_health", N_("Feed health: errors of each feed"), "View"),
+    Command("zoom", "z", "zoom", N_("Zoom the article"), "View", show=True),
+    Command("toggle_tags", "t", "toggle_tags", N_("Hide or show the tag pane"), "View"),
     Command(
         "leave",
         "escape",
         "leave",
-        "Leave the zoomed article or the tag list",
+        N_("Leave the zoomed article or the tag list"),
         "View",
         palette=False,
     ),
     # Feeds
-    Command("refresh_all", "r", "refresh_all", "Refresh all feeds", "Feeds", show=True),
-    Command("refresh_feed", "R", "refresh_feed", "Refresh the current article's feed", "Feeds"),
+    Command("refresh_all", "r", "refresh_all", N_("Refresh all feeds"), "Feeds", show=True),
+    Command("refresh_feed", "R", "refresh_feed", N_("Refresh the current article's feed"), "Feeds"),
     Command(
         "edit_tags",
         "plus",
         "edit_tags",
-        "Edit the feed's tags (on a tag in the tag pane: rename it)",
+        N_("Edit the feed's tags (on a tag in the tag pane: rename it)"),
         "Feeds",
     ),
     # App
-    Command("help", "question_mark", "help", "Show every key", "App", show=True),
-    Command("quit", "q", "quit", "Quit", "App", show=True),
+    Command("help", "question_mark", "help", N_("Show every key"), "App", show=True),
+    Command("quit", "q", "quit", N_("Quit"), "App", show=True),
 )
 
 
 def screen_bindings() -> list[BindingType]:
     """The main screen's bindings, built from COMMANDS."""
     return [
-        Binding(c.keys, c.action, c.description, show=c.show, id=c.id, priority=False)
-        for c in COMMANDS
+        Binding(c.keys, c.action, c.label, show=c.show, id=c.id, priority=False) for c in COMMANDS
     ]
 
 
@@ -219,3 +239,29 @@ def _resolve_group(
         rest = [outcome(b) for b in ids if b != winner] + [outcome(b) for b in losers]
         warnings.append(f"config: {text}; " + "; ".join(rest))
     return final, warnings
+
+
+_ENGLISH: dict[type, list[BindingType]] = {}
+
+
+def relabel_bindings() -> None:
+    """Every screen's footer words in the current language (i18n.set_language): Textual merges a
+    class's bindings once, when the class is made, so they are made again here from the English
+    sources (marked with N_ where they are written)."""
+    from dataclasses import replace
+
+    from newsreader.ui.screens.feed_health import FeedHealthScreen
+    from newsreader.ui.screens.help import HelpScreen
+    from newsreader.ui.screens.main import MainScreen
+    from newsreader.ui.screens.text_prompt import TextPrompt
+    from newsreader.ui.screens.welcome import WelcomeScreen
+
+    MainScreen.BINDINGS = screen_bindings()
+    MainScreen._merged_bindings = MainScreen._merge_bindings()
+    for cls in (FeedHealthScreen, HelpScreen, TextPrompt, WelcomeScreen):
+        source = _ENGLISH.setdefault(cls, list(cls.BINDINGS))
+        cls.BINDINGS = [
+            replace(b, description=_(b.description)) if isinstance(b, Binding) else b
+            for b in source
+        ]
+        cls._merged_bindings = cls._merge_bindings()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from newsreader.i18n import _
 from newsreader.indexes.related.features import Doc
 
 REASON_ITEMS = 3
@@ -42,10 +43,10 @@ def explain(
     tag_words = {w.casefold() for t in tags for w in t.split()}
     other_words = [w for w in words if not set(w.casefold().split()) <= tag_words]
     if story:
-        line = "same story: " + ", ".join(words[:REASON_ITEMS] or tags[:REASON_ITEMS])
+        line = _("same story: ") + ", ".join(words[:REASON_ITEMS] or tags[:REASON_ITEMS])
     else:
         items = (tags + other_words)[:REASON_ITEMS]
-        line = "topic: " + ", ".join(items) if items else ""
+        line = _("topic: ") + ", ".join(items) if items else ""
     return Reason(line, tags, other_words[:5])
 
 

@@ -17,6 +17,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from newsreader.i18n import N_, _
 from newsreader.models import Feed
 from newsreader.timefmt import long_time
 
@@ -29,12 +30,12 @@ def feed_state(feed: Feed) -> tuple[int, str]:
     if feed.last_error:
         return FAILING, feed.last_error
     if feed.gone:
-        return FAILING, "Gone: the server says this feed was removed"
+        return FAILING, _("Gone: the server says this feed was removed")
     if feed.warning:
         return WARNING, feed.warning
     if feed.last_fetched is None:
-        return UNFETCHED, "Not fetched yet"
-    return OK, "OK"
+        return UNFETCHED, _("Not fetched yet")
+    return OK, _("OK")
 
 
 def health_order(feeds: Sequence[Feed]) -> list[Feed]:
@@ -46,10 +47,10 @@ class _HealthTable(DataTable[Text]):
     """Rows of feeds: j/k move like the lists, home/end go to the first/last feed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False, id="health_down"),
-        Binding("k", "cursor_up", "Up", show=False, id="health_up"),
-        Binding("home", "scroll_top", "First", show=False, id="health_first"),
-        Binding("end", "scroll_bottom", "Last", show=False, id="health_last"),
+        Binding("j", "cursor_down", N_("Down"), show=False, id="health_down"),
+        Binding("k", "cursor_up", N_("Up"), show=False, id="health_up"),
+        Binding("home", "scroll_top", N_("First"), show=False, id="health_first"),
+        Binding("end", "scroll_bottom", N_("Last"), show=False, id="health_last"),
     ]
 
 
@@ -60,8 +61,8 @@ class FeedHealthScreen(ModalScreen[str | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close", id="close_feed_health"),
-        Binding("t", "cycle_full_text", "Full text", id="feed_full_text"),
+        Binding("escape,q", "close", N_("Close"), id="close_feed_health"),
+        Binding("t", "cycle_full_text", N_("Full text"), id="feed_full_text"),
     ]
 
     def __init__(
@@ -83,7 +84,9 @@ class FeedHealthScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         failing = sum(feed_state(f)[0] == FAILING for f in self.feeds)
-        title = f"Feed health: {failing} of {len(self.feeds)} feeds failing"
+        title = _("Feed health: {failing} of {count} feeds failing").format(
+            failing=failing, count=len(self.feeds)
+        )
         with Vertical(id="health-box"):
             yield Static(Content(title), id="health-title")
             yield _HealthTable(cursor_type="row", zebra_stripes=True, id="health-table")
@@ -100,11 +103,11 @@ class FeedHealthScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         table = self.query_one(_HealthTable)
-        table.add_column("Feed", key="feed", width=30)
+        table.add_column(_("Feed"), key="feed", width=30)
         table.add_column("HTTP", key="http")
-        table.add_column("When", key="when")
-        table.add_column("Full text", key="full_text")
-        table.add_column("Status", key="status")  # last: errors can be long
+        table.add_column(_("When"), key="when")
+        table.add_column(_("Full text"), key="full_text")
+        table.add_column(_("Status"), key="status")  # last: errors can be long
         styles = {
             FAILING: self._theme_style("error"),
             WARNING: self._theme_style("warning"),
@@ -128,8 +131,8 @@ class FeedHealthScreen(ModalScreen[str | None]):
             self._show_detail(self.feeds[0])
 
     def _show_detail(self, feed: Feed) -> None:
-        _, status = feed_state(feed)
-        full_text = f"Full text: {self._full_text(feed)} · t changes it"
+        _rank, status = feed_state(feed)
+        full_text = _("Full text: {mode} · t changes it").format(mode=self._full_text(feed))
         detail = Content.assemble(
             (feed.display_title, "bold"), "\n", feed.url, "\n", status, "\n", full_text
         )

@@ -14,20 +14,21 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from newsreader.i18n import N_, _
 from newsreader.ui.bindings import COMMANDS, Command
 
-PANE_GROUP = "In lists and panes"
+PANE_GROUP = N_("In lists and panes")
 
 # Keys bound inside the panes themselves (no remappable command): (keys, description).
 PANE_KEYS: tuple[tuple[str, str], ...] = (
-    ("tab", "Focus the next pane"),
-    ("shift+tab", "Focus the previous pane"),
-    ("down,j", "Down one row"),
-    ("up,k", "Up one row"),
-    ("pagedown,pageup", "Down / up one page"),
-    ("home,end", "First / last row"),
-    ("enter", "Choose the highlighted row"),
-    ("escape", "Close this screen or a dialog"),
+    ("tab", N_("Focus the next pane")),
+    ("shift+tab", N_("Focus the previous pane")),
+    ("down,j", N_("Down one row")),
+    ("up,k", N_("Up one row")),
+    ("pagedown,pageup", N_("Down / up one page")),
+    ("home,end", N_("First / last row")),
+    ("enter", N_("Choose the highlighted row")),
+    ("escape", N_("Close this screen or a dialog")),
 )
 
 
@@ -53,10 +54,12 @@ def help_rows(
     groups: dict[str, list[HelpRow]] = {}
     for command in commands:
         keys = keymap.get(command.id) or command.keys
-        row = HelpRow(command.group, show(keys), command.description, command.id)
+        row = HelpRow(_(command.group), show(keys), command.label, command.id)
         groups.setdefault(command.group, []).append(row)
+    pane_group = _(PANE_GROUP)
     for keys, description in pane_keys:
-        groups.setdefault(PANE_GROUP, []).append(HelpRow(PANE_GROUP, show(keys), description, ""))
+        row = HelpRow(pane_group, show(keys), _(description), "")
+        groups.setdefault(pane_group, []).append(row)
     return [row for rows in groups.values() for row in rows]
 
 
@@ -115,10 +118,10 @@ class _HelpTable(DataTable[Text]):
     """A read-only table: j/k scroll like the lists, home/end go to the top/bottom."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False, id="help_down"),
-        Binding("k", "cursor_up", "Up", show=False, id="help_up"),
-        Binding("home", "scroll_top", "Top", show=False, id="help_top"),
-        Binding("end", "scroll_bottom", "Bottom", show=False, id="help_bottom"),
+        Binding("j", "cursor_down", N_("Down"), show=False, id="help_down"),
+        Binding("k", "cursor_up", N_("Up"), show=False, id="help_up"),
+        Binding("home", "scroll_top", N_("Top"), show=False, id="help_top"),
+        Binding("end", "scroll_bottom", N_("Bottom"), show=False, id="help_bottom"),
     ]
 
 
@@ -126,7 +129,7 @@ class HelpScreen(ModalScreen[None]):
     """Every key, in a scrollable table; escape, ? or q closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,question_mark,q", "close", "Close", id="close_help"),
+        Binding("escape,question_mark,q", "close", N_("Close"), id="close_help"),
     ]
 
     def __init__(
@@ -151,18 +154,18 @@ class HelpScreen(ModalScreen[None]):
         keymap = self._keymap if self._keymap is not None else getattr(self.app, "_keymap", {})
         self.rows = help_rows(self._commands, keymap, self._key_display, self._pane_keys)
         with Vertical(id="help-box"):
-            yield Static(Content("Help: every key"), id="help-title")
+            yield Static(Content(_("Help: every key")), id="help-title")
             yield Static(
-                Content("Remap a key by its id in the [keys] table of config.toml."),
+                Content(_("Remap a key by its id in the [keys] table of config.toml.")),
                 id="help-hint",
             )
             yield _HelpTable(cursor_type="none", zebra_stripes=True, id="help-table")
 
     def on_mount(self) -> None:
         table = self.query_one(_HelpTable)
-        table.add_column("Keys", key="keys")
-        table.add_column("Command", key="description")
-        table.add_column("Id", key="id")
+        table.add_column(_("Keys"), key="keys")
+        table.add_column(_("Command"), key="description")
+        table.add_column(_("Id"), key="id")
         group = None
         for row in self.rows:
             if row.group != group:

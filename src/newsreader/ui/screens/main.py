@@ -27,6 +27,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from newsreader.history import History, Place
+from newsreader.i18n import N_, _, ngettext
 from newsreader.indexes.related import Related
 from newsreader.library import CommitResult, Library, Snapshot, StoreError
 from newsreader.marks import RETRY_INTERVAL, Marks, Written
@@ -60,7 +61,7 @@ class Shown:
     coverage: list[Article]  # the same story in other feeds ("also reported by")
 
 
-READ_ONLY_NOTICE = "Read-only cache: reading only · read/star marks last until you quit"
+READ_ONLY_NOTICE = N_("Read-only cache: reading only · read/star marks last until you quit")
 
 
 class MainScreen(Screen[None]):
@@ -117,7 +118,7 @@ class MainScreen(Screen[None]):
                     id="article",
                 )
         yield Input(
-            placeholder='Search: words, "phrase", tag:X, feed:Y, unread, starred', id="search"
+            placeholder=_('Search: words, "phrase", tag:X, feed:Y, unread, starred'), id="search"
         )
         yield Static(id="status", markup=False)
         yield Footer()
@@ -145,14 +146,14 @@ class MainScreen(Screen[None]):
         self._fill_tags()
         self._fill_headlines()
         self.headlines.focus()
-        self.article_view.show_message("Select a headline and press Enter.")
+        self.article_view.show_message(_("Select a headline and press Enter."))
         # The indexes take ~1 s of CPU for 25,000 articles; building them in a thread at once
         # would hold the GIL through the first paint, so start once the screen is up.
         self.set_timer(INDEX_DELAY, self._build_indexes)
         self.set_interval(WATCH_INTERVAL, self._watch_disk)
         ui = self.library.settings.ui
         if self.library.read_only:
-            self.query_one("#status", Static).update(Content(READ_ONLY_NOTICE))
+            self.query_one("#status", Static).update(Content(_(READ_ONLY_NOTICE)))
             return  # nothing to refresh into
         if self.reader.refresh_on_start:
             self.call_after_refresh(self.action_refresh_all)
@@ -259,16 +260,21 @@ class MainScreen(Screen[None]):
     def _update_title(self) -> None:
         kind, value = self.view.kind, self.view.value
         label = {
-            ViewKind.ALL: "All articles",
-            ViewKind.UNREAD: "Unread",
-            ViewKind.STARRED: "Starred",
+            ViewKind.ALL: _("All articles"),
+            ViewKind.UNREAD: _("Unread"),
+            ViewKind.STARRED: _("Starred"),
         }.get(kind)
         if label is None:
             if kind is ViewKind.FEED:
                 value = self.library.feed_title(value)
-            label = f"{kind.value.capitalize()}: {value}"
+            template = {
+                ViewKind.TAG: _("Tag: {value}"),
+                ViewKind.FEED: _("Feed: {value}"),
+                ViewKind.SEARCH: _("Search: {value}"),
+            }.get(kind, "{value}")
+            label = template.format(value=value)
         if self.unread_only:
-            label += " (unread only)"
+            label += _(" (unread only)")
         self.headlines.border_title = Content(f"{label} · {len(self.headlines.articles)}")
 
     def _set_view(self, view: View, *, keep: str | None = None) -> None:
@@ -481,7 +487,7 @@ class MainScreen(Screen[None]):
     def action_next_unread(self, forward: bool = True) -> None:
         row = self.headlines.next_unread(forward)
         if row is None:
-            self.notify("No more unread articles here", timeout=2)
+            self.notify(_("No more unread articles here"), timeout=2)
             return
         self.headlines.move_cursor(row, quiet=True)
         article = self.headlines.article_at(row)
@@ -519,9 +525,9 @@ class MainScreen(Screen[None]):
         if art is None:
             return
         if self.library.read_only:
-            self.notify("Read-only cache: the full text cannot be stored", timeout=3)
+            self.notify(_("Read-only cache: the full text cannot be stored"), timeout=3)
             return
-        self.notify("Fetching the full text…", timeout=2)
+        self.notify(_("Fetching the full text…"), timeout=2)
         self._fetch_text(art.id)
 
     @work(group="fetch_text", exit_on_error=False)
@@ -534,24 +540,33 @@ class MainScreen(Screen[None]):
         try:
             summary = await fetch_now(self.library, [art])
         except StoreError as exc:
-            self.notify(f"Full text not saved: {exc}", severity="error", markup=False, timeout=6)
+            self.notify(
+                _("Full text not saved: {exc}").format(exc=exc),
+                severity="error",
+                markup=False,
+                timeout=6,
+            )
             return
         self._state_changed()
         if not summary.reports:
-            self.notify("This article has no web page to fetch", timeout=3)
+            self.notify(_("This article has no web page to fetch"), timeout=3)
             return
         error = summary.reports[0].error
         if error is None:
-            self.notify("Full text fetched", timeout=2)
+            self.notify(_("Full text fetched"), timeout=2)
         else:
-            self.notify(f"Full text not fetched: {error}", severity="warning", markup=False)
+            self.notify(
+                _("Full text not fetched: {error}").format(error=error),
+                severity="warning",
+                markup=False,
+            )
         if self.article_view.article_id == article_id:
             self._open(article_id, scroll_y=self.article_view.scroll_y, push=False)
 
     def action_play(self) -> None:
         art = self._current()
         if art is None or not art.enclosures:
-            self.notify("This article has no enclosure", timeout=2)
+            self.notify(_("This article has no enclosure"), timeout=2)
             return
         self._play(art.enclosures[0])
 
@@ -561,17 +576,17 @@ class MainScreen(Screen[None]):
         if error is not None:
             self.notify(error, severity="warning", markup=False, timeout=4)
         elif name is not None:
-            self.notify(f"Playing with {name}", markup=False, timeout=2)
+            self.notify(_("Playing with {name}").format(name=name), markup=False, timeout=2)
         else:
             self._open_url(enclosure.url)
 
     def action_related_box(self) -> None:
         if not self.article_view.go_to_related():
-            self.notify("No related stories for this article", timeout=2)
+            self.notify(_("No related stories for this article"), timeout=2)
 
     def action_also_reported(self) -> None:
         if not self.article_view.go_to_coverage():
-            self.notify("No other feed has reported this story", timeout=2)
+            self.notify(_("No other feed has reported this story"), timeout=2)
 
     # ------------------------------------------------------------------ the user's tags
 
@@ -593,7 +608,8 @@ class MainScreen(Screen[None]):
                     self._rename_tag(old, new)
 
             self.app.push_screen(
-                TextPrompt(f"Rename the tag {old} on every feed to:", old), renamed
+                TextPrompt(_("Rename the tag {old} on every feed to:").format(old=old), old),
+                renamed,
             )
             return
         feed_id = view.value if view is not None and view.kind is ViewKind.FEED else None
@@ -601,7 +617,7 @@ class MainScreen(Screen[None]):
             feed_id = current.feed_id
         feed = self.library.feeds.get(feed_id or "")
         if feed is None:
-            self.notify("Open an article or highlight a feed to edit its tags", timeout=3)
+            self.notify(_("Open an article or highlight a feed to edit its tags"), timeout=3)
             return
 
         def edited(text: str | None) -> None:
@@ -610,7 +626,7 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(
             TextPrompt(
-                f"Tags of {feed.display_title}, separated by commas:",
+                _("Tags of {feed}, separated by commas:").format(feed=feed.display_title),
                 ", ".join(feed.tags),
                 "Its articles follow at once · Enter: save · Esc: cancel",
             ),
@@ -630,10 +646,10 @@ class MainScreen(Screen[None]):
         try:
             feed = await self.library.set_feed_tags_async(feed, tags)
         except (StoreError, OSError) as exc:
-            self.notify(f"Tags not saved: {exc}", severity="error", markup=False)
+            self.notify(_("Tags not saved: {exc}").format(exc=exc), severity="error", markup=False)
             return
         self._after_tags_changed()
-        shown = ", ".join(feed.tags) or "no tags"
+        shown = ", ".join(feed.tags) or _("no tags")
         self.notify(f"{feed.display_title}: {shown}", timeout=3, markup=False)
 
     @work(exclusive=True, group="tags", exit_on_error=False)
@@ -641,12 +657,18 @@ class MainScreen(Screen[None]):
         try:
             count = await self.library.rename_tag_async(old, new)
         except (StoreError, OSError) as exc:
-            self.notify(f"Tag not renamed: {exc}", severity="error", markup=False)
+            self.notify(_("Tag not renamed: {exc}").format(exc=exc), severity="error", markup=False)
             return
         if self.view.kind is ViewKind.TAG and tag_key(self.view.value) == tag_key(old):
             self.view = View.tag(new.strip())
         self._after_tags_changed()
-        self.notify(f"{old} → {new.strip()} on {count} feed(s)", timeout=3, markup=False)
+        self.notify(
+            ngettext(
+                "{old} → {new} on {count} feed", "{old} → {new} on {count} feeds", count
+            ).format(old=old, new=new.strip(), count=count),
+            timeout=3,
+            markup=False,
+        )
 
     def _after_tags_changed(self) -> None:
         """Counts, the list and the open article's tag row, all from the new tags."""
@@ -669,7 +691,7 @@ class MainScreen(Screen[None]):
             return
         starred = self.marks.toggle_star(art)
         self._save()
-        self.notify("Starred" if starred else "Unstarred", timeout=1.5)
+        self.notify(_("Starred") if starred else _("Unstarred"), timeout=1.5)
 
     def action_toggle_read(self) -> None:
         art = self._current()
@@ -684,20 +706,24 @@ class MainScreen(Screen[None]):
     def action_mark_all_read(self) -> None:
         unread = [a for a in self.copy_groups.with_copies(self.headlines.articles) if not a.read]
         if not unread:
-            self.notify("Nothing unread here", timeout=2)
+            self.notify(_("Nothing unread here"), timeout=2)
             return
         self._undo = [a.id for a in unread]
         self._mark(unread, read=True)
-        self.notify(f"Marked {len(unread)} read · u to undo", timeout=4, markup=False)
+        self.notify(
+            _("Marked {count} read · u to undo").format(count=len(unread)), timeout=4, markup=False
+        )
 
     def action_undo(self) -> None:
         if not self._undo:
-            self.notify("Nothing to undo", timeout=2)
+            self.notify(_("Nothing to undo"), timeout=2)
             return
         arts = [self.library.articles[i] for i in self._undo if i in self.library.articles]
         self._undo = []
         self._mark(arts, read=False)
-        self.notify(f"Marked {len(arts)} unread again", timeout=2, markup=False)
+        self.notify(
+            _("Marked {count} unread again").format(count=len(arts)), timeout=2, markup=False
+        )
 
     def _mark(self, articles: Sequence[Article], *, read: bool) -> None:
         if self.marks.set_read(articles, read):
@@ -722,7 +748,9 @@ class MainScreen(Screen[None]):
     def _write_failed(self, error: str) -> None:
         if error != self._write_error:  # once per distinct problem, not every retry
             self.notify(
-                f"Not saved yet: {error}; retrying every {RETRY_INTERVAL:g} s",
+                _("Not saved yet: {error}; retrying every {seconds:g} s").format(
+                    error=error, seconds=RETRY_INTERVAL
+                ),
                 severity="warning",
                 markup=False,
                 timeout=8,
@@ -737,7 +765,7 @@ class MainScreen(Screen[None]):
             self._retry_timer = None
         if self._write_error is not None:
             self._write_error = None
-            self.notify("Read/star changes saved", timeout=3)
+            self.notify(_("Read/star changes saved"), timeout=3)
 
     def _retry_write(self) -> None:
         if self.marks.writing:
@@ -761,12 +789,12 @@ class MainScreen(Screen[None]):
         if is_openable(url):
             self.app.open_url(url)
         else:
-            self.notify("Only http and https links are opened", severity="warning", timeout=3)
+            self.notify(_("Only http and https links are opened"), severity="warning", timeout=3)
 
     def action_open_link(self) -> None:
         art = self._current()
         if art is None or not art.link:
-            self.notify("This article has no link", timeout=2)
+            self.notify(_("This article has no link"), timeout=2)
             return
         self._open_url(art.link)
 
@@ -787,7 +815,13 @@ class MainScreen(Screen[None]):
         self._fill_tags()
         self._set_view(View.search(query))
         self.headlines.focus()
-        self.notify(f"{len(self.headlines.articles)} articles match", timeout=2, markup=False)
+        self.notify(
+            ngettext(
+                "{count} article matches", "{count} articles match", len(self.headlines.articles)
+            ).format(count=len(self.headlines.articles)),
+            timeout=2,
+            markup=False,
+        )
 
     def key_escape(self) -> None:
         search = self.query_one("#search", Input)
@@ -807,13 +841,13 @@ class MainScreen(Screen[None]):
         on_row = reading is not None and self.headlines.row_of(reading) == self.headlines.cursor_row
         self._fill_headlines(keep=reading if on_row else self.headlines.article_id)
         if not groups.enabled:
-            note = "Every article on its own row"
+            note = _("Every article on its own row")
         elif not groups.ready:
-            note = "Rows will fold once the index is built"
+            note = _("Rows will fold once the index is built")
         elif groups.mode is Fold.STORIES:
-            note = "Each story's reports from every feed folded into one row"
+            note = _("Each story's reports from every feed folded into one row")
         else:
-            note = "Copies of an article folded into one row"
+            note = _("Copies of an article folded into one row")
         self.notify(note, timeout=2)
 
     def action_toggle_feeds(self) -> None:
@@ -827,7 +861,7 @@ class MainScreen(Screen[None]):
         from newsreader.ui.screens.feed_health import FeedHealthScreen
 
         def full_text(feed: Feed) -> str:
-            own = "" if feed.full_text else " (config)"
+            own = "" if feed.full_text else _(" (config)")
             return f"{mode_of(self.library, feed)}{own}"
 
         feeds = [replace(f) for f in self.library.sorted_feeds()]  # the screen's own copies
@@ -847,7 +881,9 @@ class MainScreen(Screen[None]):
         try:
             await self.library.set_full_text_async(current, mode)
         except StoreError as exc:
-            self.notify(f"Setting not saved: {exc}", severity="error", markup=False)
+            self.notify(
+                _("Setting not saved: {exc}").format(exc=exc), severity="error", markup=False
+            )
 
     def action_help(self) -> None:
         from newsreader.ui.screens.help import HelpScreen
@@ -859,7 +895,9 @@ class MainScreen(Screen[None]):
         if error and not self._quit_anyway:
             self._quit_anyway = True
             self.notify(
-                f"Read/star changes not saved: {error}. Press q again to quit without them.",
+                _(
+                    "Read/star changes not saved: {error}. Press q again to quit without them."
+                ).format(error=error),
                 severity="error",
                 markup=False,
                 timeout=10,
@@ -875,16 +913,16 @@ class MainScreen(Screen[None]):
     def action_refresh_feed(self) -> None:
         art = self._current()
         if art is None or art.feed_id not in self.library.feeds:
-            self.notify("No feed to refresh: open an article first", timeout=2)
+            self.notify(_("No feed to refresh: open an article first"), timeout=2)
             return
         self._start_refresh([art.feed_id])
 
     def _start_refresh(self, feed_ids: list[str] | None) -> None:
         if self.library.read_only:
-            self.notify("The cache is read-only: refresh is off", timeout=3, markup=False)
+            self.notify(_("The cache is read-only: refresh is off"), timeout=3, markup=False)
             return
         if self._refresh_worker is not None and self._refresh_worker.is_running:
-            self.notify("A refresh is already running", timeout=2)
+            self.notify(_("A refresh is already running"), timeout=2)
             return
         self._refresh_worker = self._refresh(feed_ids)
 
@@ -897,24 +935,39 @@ class MainScreen(Screen[None]):
         feeds = None if feed_ids is None else [lib.feeds[i] for i in feed_ids if i in lib.feeds]
 
         def progress(p: Progress) -> None:
-            status.update(Content(f"Refreshing {p.done}/{p.total} · {p.report.title}"))
+            status.update(
+                Content(
+                    _("Refreshing {done}/{total} · {title}").format(
+                        done=p.done, total=p.total, title=p.report.title
+                    )
+                )
+            )
 
         def committed(result: CommitResult) -> None:
             self._state_changed(rebuild=bool(result.added or result.updated or result.pruned))
 
-        status.update(Content("Refreshing…"))
+        status.update(Content(_("Refreshing…")))
         try:
             summary = await refresh(lib, feeds, on_progress=progress, on_commit=committed)
         except StoreError as exc:
-            status.update(Content(f"Refresh not saved: {exc}"))
-            self.notify(f"Refresh not saved: {exc}", severity="error", markup=False, timeout=8)
+            status.update(Content(_("Refresh not saved: {exc}").format(exc=exc)))
+            self.notify(
+                _("Refresh not saved: {exc}").format(exc=exc),
+                severity="error",
+                markup=False,
+                timeout=8,
+            )
             return
         self._fill_tags()
         status.update(Content(summary.line()))
         failed = summary.failures
         if failed:
             self.notify(
-                f"{len(failed)} feeds failed · E shows feed health",
+                ngettext(
+                    "{count} feed failed · E shows feed health",
+                    "{count} feeds failed · E shows feed health",
+                    len(failed),
+                ).format(count=len(failed)),
                 severity="warning",
                 timeout=4,
                 markup=False,

@@ -13,10 +13,12 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from newsreader.i18n import N_
+
 
 class TextPrompt(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="prompt_cancel"),
+        Binding("escape", "cancel", N_("Cancel"), id="prompt_cancel"),
     ]
     DEFAULT_CSS = """
     TextPrompt { align: center middle; }

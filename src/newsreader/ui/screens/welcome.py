@@ -15,12 +15,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
+from newsreader.i18n import N_, _
+
 
 class WelcomeScreen(Screen[None]):
     """Posts AddFeed, ImportOpml or OpenDemo; the app does the work and may call set_error."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "open_demo", "Open the demo", id="welcome_demo"),
+        Binding("d", "open_demo", N_("Open the demo"), id="welcome_demo"),
     ]
 
     @dataclass
@@ -41,13 +43,15 @@ class WelcomeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="welcome-box"):
-            yield Static(Content("Welcome to newsreader"), id="welcome-title")
-            yield Static(Content("You have no feeds yet. Add one, import a list, or try the demo."))
-            yield Label(Content("Feed address (Enter adds it)"))
+            yield Static(Content(_("Welcome to newsreader")), id="welcome-title")
+            yield Static(
+                Content(_("You have no feeds yet. Add one, import a list, or try the demo."))
+            )
+            yield Label(Content(_("Feed address (Enter adds it)")))
             yield Input(placeholder="https://example.com/feed.xml", id="welcome-url")
-            yield Label(Content("…or an OPML file to import (Enter imports it)"))
+            yield Label(Content(_("…or an OPML file to import (Enter imports it)")))
             yield Input(placeholder="~/subscriptions.opml", id="welcome-opml")
-            yield Button(Content("Open the demo (d)"), id="welcome-demo")
+            yield Button(Content(_("Open the demo (d)")), id="welcome-demo")
             yield Static(Content(""), id="welcome-error", classes="-empty")
         yield Footer()
 
@@ -69,7 +73,7 @@ class WelcomeScreen(Screen[None]):
         event.stop()
         url = event.value.strip()
         if not url:
-            self.set_error("Type the address of a feed first.")
+            self.set_error(_("Type the address of a feed first."))
             return
         self.set_error("")
         self.post_message(self.AddFeed(url))
@@ -79,7 +83,7 @@ class WelcomeScreen(Screen[None]):
         event.stop()
         path = event.value.strip()
         if not path:
-            self.set_error("Type the path of an OPML file first.")
+            self.set_error(_("Type the path of an OPML file first."))
             return
         self.set_error("")
         self.post_message(self.ImportOpml(os.path.expanduser(path)))

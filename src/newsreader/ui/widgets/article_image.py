@@ -30,6 +30,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown, Static
 from textual.widgets._markdown import MarkdownBlock, MarkdownParagraph
 
+from newsreader.i18n import _
 from newsreader.image_cache import MAX_PIXELS, ImageRefused, sniff
 from newsreader.sanitize import clean_line
 from newsreader.ui.widgets.chip_row import MUTED
@@ -101,15 +102,15 @@ class ArticleImage(Widget):
         yield Static(self.placeholder(), classes="image-line")
 
     def placeholder(self, note: str = "") -> Content:
-        label = clean_line(self.alt, 200) or "image"
+        label = clean_line(self.alt, 200) or _("image")
         if not note:
             if self.path is None:
-                note = "not saved offline"
+                note = _("not saved offline")
             elif self.picture_class is None:
                 note = (
-                    "images off"
+                    _("images off")
                     if self.show == "off"
-                    else "kept offline; no pictures on this terminal"
+                    else _("kept offline; no pictures on this terminal")
                 )
         parts: list[tuple[str, Any] | str] = [("▣ ", MUTED), label]
         if note:
@@ -125,7 +126,7 @@ class ArticleImage(Widget):
         try:
             image = load_image(path)
         except Exception as exc:  # a refused, truncated or unreadable file: this image alone
-            note = str(exc) if isinstance(exc, ImageRefused) else "unreadable"
+            note = str(exc) if isinstance(exc, ImageRefused) else _("unreadable")
             self.app.call_from_thread(self._show_note, note)
             return
         self.app.call_from_thread(self._show_picture, image)

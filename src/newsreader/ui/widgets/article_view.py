@@ -26,6 +26,7 @@ from textual.style import Style
 from textual.widget import Widget
 from textual.widgets import Markdown, OptionList
 
+from newsreader.i18n import N_, _
 from newsreader.indexes.related import Related
 from newsreader.models import EPOCH, Article, Enclosure
 from newsreader.sanitize import is_openable, url_scheme
@@ -69,7 +70,7 @@ class ArticleView(VerticalScroll, can_focus=True):
             Binding(
                 str(n),
                 f"choose_related({n})",
-                f"Open related story {n}",
+                N_("Open related story {n}").format(n=n),
                 show=False,
                 id=f"related_{n}",
             )
@@ -151,7 +152,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         self._pending_scroll: float | None = None
 
     def compose(self) -> Iterable[Widget]:
-        yield Part(Content("No article selected"), id="article-message")
+        yield Part(Content(_("No article selected")), id="article-message")
         yield Part(id="article-kicker")
         yield Part(id="article-headline")
         yield Part(id="article-dateline")
@@ -217,7 +218,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         if article.kicker:
             kicker.update(Content(article.kicker.upper()))
             shown.append("article-kicker")
-        self._part("article-headline").update(Content(article.headline or "(no headline)"))
+        self._part("article-headline").update(Content(article.headline or _("(no headline)")))
 
         when = article.published if article.published > EPOCH else article.first_seen
         dateline = [long_time(when, now)]
@@ -307,7 +308,9 @@ class ArticleView(VerticalScroll, can_focus=True):
         else:
             scheme = url_scheme(href)
             self.notify(
-                f"Not opening {scheme} link" if scheme else "Not opening this link",
+                _("Not opening {scheme} link").format(scheme=scheme)
+                if scheme
+                else _("Not opening this link"),
                 severity="warning",
                 markup=False,
             )
@@ -434,9 +437,9 @@ class ArticleView(VerticalScroll, can_focus=True):
         self.scroll_to(y=y, animate=False, immediate=True)
 
     def _source_line(self, article: Article, feed_title: str) -> Content:
-        name = article.source or feed_title or "Source"
+        name = article.source or feed_title or _("Source")
         parts: list[Content | str | tuple[str, str | Style]] = [
-            ("Source: ", MUTED),
+            (_("Source: "), MUTED),
             (name, "bold"),
         ]
         if article.link:
@@ -446,24 +449,31 @@ class ArticleView(VerticalScroll, can_focus=True):
                 link = link.stylize("underline").stylize(click("follow_link", article.link))
             parts.append(link)
         if article.extracted:
-            again = f" (fetching it again failed: {article.extract_error})"
+            again = _(" (fetching it again failed: {error})").format(error=article.extract_error)
             parts.append(
                 (
-                    "\nFull text from the article's page"
+                    "\n"
+                    + _("Full text from the article's page")
                     + (again if article.extract_error else ""),
                     MUTED,
                 )
             )
         elif article.extract_error:
             parts.append(
-                (f"\nFull text not fetched: {article.extract_error} · T tries again", MUTED)
+                (
+                    "\n"
+                    + _("Full text not fetched: {error} · T tries again").format(
+                        error=article.extract_error
+                    ),
+                    MUTED,
+                )
             )
         return Content.assemble(*parts)
 
     def _enclosure_lines(self) -> Content:
         lines: list[Content] = []
         for index, enclosure in enumerate(self._enclosures):
-            kind = enclosure.type or "file"
+            kind = enclosure.type or _("file")
             info = [kind] + ([_size(enclosure.length)] if enclosure.length > 0 else [])
             url = Content(enclosure.url)
             if is_openable(enclosure.url):
@@ -484,7 +494,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         head = Content.assemble(
             (short_time(when, now), MUTED),  # fixed width: headlines line up
             " ",
-            (other.headline or "(no headline)", "bold"),
+            (other.headline or _("(no headline)"), "bold"),
         )
         blocks: list[tuple[Content, int | None]] = [(head, None)]
         source = feed_title(other.feed_id)

@@ -18,6 +18,8 @@ from textual.reactive import reactive
 from textual.style import Style
 from textual.widget import Widget
 
+from newsreader.i18n import _
+
 # In a Content style `$text-muted` comes out full white (textual 8.2.8, measured in an SVG);
 # `$foreground-muted` is a muted grey, near what CSS `color: $text-muted` gives.
 MUTED = "$foreground-muted"
@@ -74,8 +76,9 @@ class ChipRow(Widget, can_focus=True):
     def _layout(self, width: int) -> Content:
         # Textual wraps at no-break spaces too, so a chip that does not fit the rest of a line
         # starts the next one here; only a chip wider than the whole row is broken.
-        parts: list[Content | str | tuple[str, str | Style]] = [(self.TITLE, self.TITLE_STYLE)]
-        x = cell_len(self.TITLE)
+        title = _(self.TITLE) if self.TITLE else ""  # marked with N_ where it is set
+        parts: list[Content | str | tuple[str, str | Style]] = [(title, self.TITLE_STYLE)]
+        x = cell_len(title)
         focused = self.has_focus
         for index, label in enumerate(self._labels):
             text = self.chip_text(label)

@@ -13,6 +13,7 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from newsreader.i18n import N_
 from newsreader.models import Article
 from newsreader.ui.widgets.chip_row import ChipRow
 
@@ -37,7 +38,7 @@ class CoverageRow(ChipRow):
         Binding("right", "move(1)", "Next report", show=False, id="article_tag_next"),
         Binding("enter", "choose", "Open this report", show=False, id="article_tag_choose"),
     ]
-    TITLE = "Also reported by: "
+    TITLE = N_("Also reported by: ")
 
     @dataclass
     class Chosen(Message):

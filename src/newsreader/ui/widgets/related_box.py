@@ -19,6 +19,8 @@ from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from newsreader.i18n import _
+
 
 class RelatedEntry(Visual):
     """One related story: its number in a gutter, then blocks of text with a hanging indent,
@@ -106,7 +108,7 @@ class RelatedBox(OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.border_title = "Related stories"
+        self.border_title = _("Related stories")
         self.article_ids: list[str] = []
         self.entries: list[RelatedEntry] = []
 

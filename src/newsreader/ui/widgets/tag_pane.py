@@ -28,6 +28,7 @@ from textual.visual import RenderOptions, Visual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from newsreader.i18n import N_, _
 from newsreader.library import TagCount
 from newsreader.models import Feed, tag_key
 from newsreader.views import View, ViewKind
@@ -93,8 +94,8 @@ TOPICS_FOLDED = 20  # topics shown before "… N more"
 TOPICS_STEP = 100  # how many more each Enter on "… N more" shows
 MORE = "fold:more"
 FEWER = "fold:fewer"
-USER_HEADER = "Tags"
-TOPICS_HEADER = "Topics from feeds"
+USER_HEADER = N_("Tags")
+TOPICS_HEADER = N_("Topics from feeds")
 
 _RowSpec = tuple[str, _Spec] | _Fold | str  # a view, a fold row, or a section header
 
@@ -339,29 +340,29 @@ class TagPane(OptionList):
                 shown.add(self._view.key)
         self._hidden_topics = len(self._topics) - len(shown)
         if self._hidden_topics > 0:
-            rows.append(_Fold(MORE, f"… {self._hidden_topics:,} more"))
+            rows.append(_Fold(MORE, _("… {count} more").format(count=f"{self._hidden_topics:,}")))
         if self._topics_shown > TOPICS_FOLDED and len(self._topics) > TOPICS_FOLDED:
-            rows.append(_Fold(FEWER, "… fewer"))
+            rows.append(_Fold(FEWER, _("… fewer")))
         return rows
 
     def _build_specs(self) -> list[_RowSpec]:
         """Rows in order: (view, spec) pairs, fold rows, or a header title."""
         rows: list[_RowSpec] = [
-            (View.ALL.key, _Spec(Content("All articles"), self._all_count)),
-            (View.UNREAD.key, _Spec(Content("Unread"), self._unread_count)),
-            (View.STARRED.key, _Spec(Content("Starred"), self._starred_count)),
+            (View.ALL.key, _Spec(Content(_("All articles")), self._all_count)),
+            (View.UNREAD.key, _Spec(Content(_("Unread")), self._unread_count)),
+            (View.STARRED.key, _Spec(Content(_("Starred")), self._starred_count)),
         ]
         if self._search:
-            label = Content.assemble(("Search: ", "italic"), self._search)
+            label = Content.assemble((_("Search: "), "italic"), self._search)
             rows.append((View.search(self._search).key, _Spec(label, self._search_count)))
         if self._user_tags:
-            rows.append(USER_HEADER)
+            rows.append(_(USER_HEADER))
             rows.extend(self._tag_row(tc) for tc in self._sorted_user_tags())
         if self._topics:
-            rows.append(TOPICS_HEADER)
+            rows.append(_(TOPICS_HEADER))
             rows.extend(self._topic_rows())
         if self.show_feeds and self._feeds:
-            rows.append("Feeds")
+            rows.append(_("Feeds"))
             rows.extend(
                 (
                     View.feed(feed.id).key,

@@ -9,6 +9,7 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from newsreader.i18n import N_
 from newsreader.ui.widgets.chip_row import ChipRow
 
 
@@ -23,7 +24,7 @@ class TagRow(ChipRow):
     DEFAULT_CSS = """
     TagRow { margin: 1 0 0 0; }
     """
-    TITLE = "Tags "
+    TITLE = N_("Tags ")
 
     @dataclass
     class Chosen(Message):
