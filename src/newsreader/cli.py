@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except (CliError, LibraryError, StoreError, ConfigError, OpmlError) as exc:
-        print(f"newsreader: {exc}", file=sys.stderr)
+        print(f"newsreader: {i18n.translate_message(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         # One line of its own, over a progress line if one was showing.
@@ -180,7 +180,7 @@ def _open(data_dir: str | None, *, writing: bool = False) -> Library:
         why = lib.warnings[0].split(": reading only")[0]
         raise CliError(_("cannot write the cache: {why}").format(why=why))
     for warning in lib.warnings:
-        print(f"newsreader: {warning}", file=sys.stderr)
+        print(f"newsreader: {i18n.translate_message(warning)}", file=sys.stderr)
     return lib
 
 
@@ -246,11 +246,11 @@ def _cmd_list(lib: Library, args: argparse.Namespace) -> int:
 def _feed_status(feed: Feed) -> str:
     if feed.gone:
         return _("GONE since {when}: {error}").format(
-            when=_when(feed.error_at), error=feed.last_error or "HTTP 410"
+            when=_when(feed.error_at), error=i18n.translate_message(feed.last_error or "HTTP 410")
         )
     if feed.last_error:
         return _("ERROR at {when}: {error}").format(
-            when=_when(feed.error_at), error=feed.last_error
+            when=_when(feed.error_at), error=i18n.translate_message(feed.last_error)
         )
     if feed.last_fetched is None:
         return _("not fetched yet")
@@ -258,7 +258,9 @@ def _feed_status(feed: Feed) -> str:
     if feed.last_status:
         status += f" (HTTP {feed.last_status})"
     if feed.warning:
-        status += "; " + _("warning: {warning}").format(warning=feed.warning)
+        status += "; " + _("warning: {warning}").format(
+            warning=i18n.translate_message(feed.warning)
+        )
     return status
 
 
@@ -307,14 +309,16 @@ def _cmd_fetch_text(lib: Library, args: argparse.Namespace) -> int:
         state = (
             _("full text stored")
             if report.error is None
-            else _("failed: {error}").format(error=report.error)
+            else _("failed: {error}").format(error=i18n.translate_message(report.error))
         )
         images = [r for r in summary.images.reports if r.article_id == report.article_id]
         if images:
             kept = sum(1 for r in images if r.error is None)
             state += _(", {kept} of {count} images kept").format(kept=kept, count=len(images))
             state += "".join(
-                _("\n  image {url}: {error}").format(url=r.url, error=r.error)
+                _("\n  image {url}: {error}").format(
+                    url=r.url, error=i18n.translate_message(r.error or "")
+                )
                 for r in images
                 if r.error
             )
@@ -363,7 +367,7 @@ def _cmd_export(lib: Library, args: argparse.Namespace) -> int:
 
 
 def _cmd_refresh(lib: Library, args: argparse.Namespace) -> int:
-    from newsreader.ingest.refresh import Progress, refresh_sync
+    from newsreader.ingest.refresh import OUTCOME_WORDS, Progress, refresh_sync
 
     if not lib.feeds:
         raise CliError(_("no feeds to refresh: `newsreader add URL` first"))
@@ -376,7 +380,9 @@ def _cmd_refresh(lib: Library, args: argparse.Namespace) -> int:
         if r.error and r.outcome != "skipped":
             if tty:
                 sys.stderr.write("\r\x1b[K")
-            print(f"{r.title}: {r.outcome}: {r.error}", file=sys.stderr)
+            outcome = _(OUTCOME_WORDS.get(r.outcome, r.outcome))
+            error = i18n.translate_message(r.error or "")
+            print(f"{r.title}: {outcome}: {error}", file=sys.stderr)
         if tty:
             line = f"[{p.done}/{p.total}] {r.title}"[: width - 1]
             sys.stderr.write(f"\r\x1b[K{line}")
@@ -509,7 +515,9 @@ def _demo(args: argparse.Namespace) -> int:
             lib.subscribe(demo_feeds())
             summary = refresh_sync(lib)
             for report in summary.failures:
-                print(f"{report.title}: {report.error}", file=sys.stderr)
+                print(
+                    f"{report.title}: {i18n.translate_message(report.error or '')}", file=sys.stderr
+                )
             if args.command in _COMMANDS:
                 return _COMMANDS[args.command](lib, args)
             return _cmd_read(lib, args, refresh_on_start=False)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from newsreader.i18n import N_
+
 
 class ConfigError(Exception):
     """The config file cannot be read; the message is one line for the user."""
@@ -108,7 +110,9 @@ def load_settings(path: Path | None) -> Settings:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read config {path}: {exc}") from None
+        raise ConfigError(
+            N_("cannot read config {path}: {exc}").format(path=path, exc=exc)
+        ) from None
     try:
         for key, value in data.get("refresh", {}).items():
             if key in _SIMPLE:
@@ -137,21 +141,31 @@ def load_settings(path: Path | None) -> Settings:
         # In file order: of two bindings of one key, the first may keep it (ui/bindings.py).
         settings.keys = {str(k): _keys(v) for k, v in data.get("keys", {}).items()}
     except (TypeError, ValueError, AttributeError) as exc:
-        raise ConfigError(f"bad value in config {path}: {exc}") from None
+        raise ConfigError(
+            N_("bad value in config {path}: {exc}").format(path=path, exc=exc)
+        ) from None
     return settings
 
 
 def _mode(value: object) -> str:
     word = str(value).strip().lower()
     if word not in FULL_TEXT_MODES:
-        raise ValueError(f"full_text must be one of {', '.join(FULL_TEXT_MODES)}, not {value!r}")
+        raise ValueError(
+            N_("full_text must be one of {x0}, not {value}").format(
+                x0=", ".join(FULL_TEXT_MODES), value=repr(value)
+            )
+        )
     return word
 
 
 def _choice(name: str, value: object, choices: tuple[str, ...]) -> str:
     word = str(value).strip().lower()
     if word not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+        raise ValueError(
+            N_("{name} must be one of {x1}, not {value}").format(
+                name=name, x1=", ".join(choices), value=repr(value)
+            )
+        )
     return word
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from newsreader.i18n import N_
 from newsreader.sanitize import clean_url
 
 
@@ -20,7 +21,7 @@ def normalise_feed_url(url: str) -> str:
     anything else is refused."""
     raw = url.strip()
     if not raw:
-        raise LibraryError("empty URL")
+        raise LibraryError(N_("empty URL"))
     if raw.lower().startswith("feed:"):  # feed://host/x and feed:https://host/x
         rest = raw[5:].removeprefix("//")
         raw = rest if "://" in rest else "http://" + rest
@@ -31,10 +32,10 @@ def normalise_feed_url(url: str) -> str:
         if "." in raw.split("/")[0] and " " not in raw:
             raw = "https://" + raw  # "example.org/feed.xml"
         else:
-            raise LibraryError(f"not a URL or an existing file: {raw}")
+            raise LibraryError(N_("not a URL or an existing file: {raw}").format(raw=raw))
     cleaned = clean_url(raw, schemes=frozenset({"http", "https", "file"}))
     if not cleaned:
-        raise LibraryError(f"unsupported URL (only http, https and file): {raw}")
+        raise LibraryError(N_("unsupported URL (only http, https and file): {raw}").format(raw=raw))
     if cleaned.lower().startswith("file:"):
         # The same rule as for a path: the file must exist; stored in the same form as a path.
         from urllib.parse import urlsplit
@@ -42,9 +43,11 @@ def normalise_feed_url(url: str) -> str:
 
         parts = urlsplit(cleaned)
         if parts.netloc.lower() not in ("", "localhost"):
-            raise LibraryError(f"file URL on another host (only local files): {raw}")
+            raise LibraryError(
+                N_("file URL on another host (only local files): {raw}").format(raw=raw)
+            )
         path = Path(url2pathname(parts.path))
         if not path.is_absolute() or not path.exists():
-            raise LibraryError(f"not an existing file: {raw}")
+            raise LibraryError(N_("not an existing file: {raw}").format(raw=raw))
         return path.resolve().as_uri()
     return cleaned

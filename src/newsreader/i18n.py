@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -170,3 +171,75 @@ if __name__ == "__main__":  # python -m newsreader.i18n update|compile
     else:
         print("usage: python -m newsreader.i18n update|compile", file=sys.stderr)
         sys.exit(2)
+
+
+# ------------------------------------------------------------------ messages made in English
+
+
+_MESSAGES: dict[str, tuple[dict[str, str], list[tuple[re.Pattern[str], str]]]] = {}
+_FIELD = re.compile(r"\{(\w*)(?::[^{}]*)?\}")
+
+
+def _patterns(code: str) -> tuple[dict[str, str], list[tuple[re.Pattern[str], str]]]:
+    """The catalog's messages as exact strings and as patterns that recover their fields."""
+    cached = _MESSAGES.get(code)
+    if cached is not None:
+        return cached
+    exact: dict[str, str] = {}
+    patterns: list[tuple[int, re.Pattern[str], str]] = []
+    catalog = getattr(_translation, "_catalog", {})
+    for key, value in catalog.items():
+        if not isinstance(key, str) or not key or not isinstance(value, str) or key == value:
+            continue
+        if "{" not in key:
+            exact[key] = value
+            continue
+        literal = _FIELD.sub("", key)
+        if sum(ch.isalpha() for ch in literal) < 4:
+            continue  # "{title}: {error}" would match anything
+        names: list[str] = []
+        parts: list[str] = []
+        pos = 0
+        for field in _FIELD.finditer(key):
+            parts.append(re.escape(key[pos : field.start()]))
+            name = field.group(1) or f"_{len(names)}"
+            if name in names:
+                parts.append(f"(?P={name})")
+            else:
+                names.append(name)
+                parts.append(f"(?P<{name}>.+?)")
+            pos = field.end()
+        parts.append(re.escape(key[pos:]))
+        try:
+            pattern = re.compile("".join(parts), re.S)
+        except re.error:
+            continue
+        plain = re.sub(r"\{(\w+):[^{}]*\}", r"{\1}", value)  # fields come back as text
+        patterns.append((len(literal), pattern, plain))
+    patterns.sort(key=lambda item: -item[0])  # the most specific first
+    result = (exact, [(p, v) for _n, p, v in patterns])
+    _MESSAGES[code] = result
+    return result
+
+
+def translate_message(text: str) -> str:
+    """A message the engine made (and may have stored) in English, in the reader's language:
+    matched against the catalog's templates, its fields kept as they are; parts joined with
+    "; " are translated one by one; anything unknown stays as it is."""
+    if _current == DEFAULT or not text:
+        return text
+    exact, patterns = _patterns(_current)
+    found = exact.get(text)
+    if found is not None:
+        return found
+    for pattern, template in patterns:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            fields = {k: translate_message(v) for k, v in match.groupdict().items()}
+            try:
+                return template.format(**fields)
+            except (KeyError, IndexError, ValueError):
+                return text
+    if "; " in text:
+        return "; ".join(translate_message(part) for part in text.split("; "))
+    return text

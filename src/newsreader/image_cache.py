@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from newsreader.i18n import N_
+
 MAX_PIXELS = 4096 * 4096  # ~16.8 million: at most 64 MiB decoded as RGBA
 FOLDER = "images"
 GRACE_SECONDS = 3600.0
@@ -46,13 +48,14 @@ def sniff(data: bytes) -> ImageInfo:
     malformed or larger than `MAX_PIXELS`."""
     info = _header(data)
     if info is None:
-        raise ImageRefused("not an image in a known format (PNG, JPEG, GIF, WebP)")
+        raise ImageRefused(N_("not an image in a known format (PNG, JPEG, GIF, WebP)"))
     if info.width <= 0 or info.height <= 0:
-        raise ImageRefused("image has no size")
+        raise ImageRefused(N_("image has no size"))
     if info.width * info.height > MAX_PIXELS:
         raise ImageRefused(
-            f"image too large to show ({info.width} x {info.height} pixels, "
-            f"at most {MAX_PIXELS:,} pixels)"
+            N_(
+                "image too large to show ({width} x {height} pixels, at most {limit} pixels)"
+            ).format(width=info.width, height=info.height, limit=f"{MAX_PIXELS:,}")
         )
     return info
 

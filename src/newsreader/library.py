@@ -23,6 +23,7 @@ from pathlib import Path
 from newsreader import image_cache, tagging
 from newsreader.config import FULL_TEXT_MODES, Retention, Settings, load_settings
 from newsreader.feed_urls import LibraryError, normalise_feed_url
+from newsreader.i18n import N_
 from newsreader.indexes.related import Related, RelatedIndex
 from newsreader.indexes.search import SearchIndex
 from newsreader.lead_once import drop_repeated_lead
@@ -71,7 +72,11 @@ class Library:
         try:
             dirs.data.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise LibraryError(f"cannot create data dir {dirs.data}: {exc.strerror}") from None
+            raise LibraryError(
+                N_("cannot create data dir {data}: {strerror}").format(
+                    data=dirs.data, strerror=exc.strerror
+                )
+            ) from None
         store = Store(Path(dirs.data))
         warnings = store.open()
         lib = cls(dirs=dirs, settings=settings, store=store, warnings=list(warnings))
@@ -192,8 +197,12 @@ class Library:
         if len(matches) == 1:
             return matches[0]
         if not matches:
-            raise LibraryError(f"no article with id {ref!r}")
-        raise LibraryError(f"article id {ref!r} is ambiguous ({len(matches)} match)")
+            raise LibraryError(N_("no article with id {ref}").format(ref=repr(ref)))
+        raise LibraryError(
+            N_("article id {ref} is ambiguous ({n_matches} match)").format(
+                ref=repr(ref), n_matches=len(matches)
+            )
+        )
 
     def find_feed(self, ref: str) -> Feed:
         """A feed by id, id prefix, URL, title (case-insensitive) or its number in `list`."""
@@ -215,8 +224,12 @@ class Library:
             if len(candidates) == 1:
                 return candidates[0]
             if len(candidates) > 1:
-                raise LibraryError(f"{ref!r} matches {len(candidates)} feeds; use its id")
-        raise LibraryError(f"no feed {ref!r} (see `newsreader list`)")
+                raise LibraryError(
+                    N_("{ref} matches {n_candidates} feeds; use its id").format(
+                        ref=repr(ref), n_candidates=len(candidates)
+                    )
+                )
+        raise LibraryError(N_("no feed {ref} (see `newsreader list`)").format(ref=repr(ref)))
 
     def body_html(self, article: Article) -> str:
         return self.store.body(article.feed_id, article.id)
@@ -346,7 +359,7 @@ class Library:
     def add_feed(self, url: str, *, tags: Iterable[str] = (), title: str = "") -> Feed:
         url = normalise_feed_url(url)
         if any(f.url == url for f in self.feeds.values()):
-            raise LibraryError(f"already subscribed: {url}")
+            raise LibraryError(N_("already subscribed: {url}").format(url=url))
         feed = Feed.new(url, title=clean_line(title), tags=[clean_line(t, 80) for t in tags])
         while feed.id in self.feeds:  # the id of a removed-and-re-added URL is taken
             feed.id = feed.id[:-1] + format((int(feed.id[-1], 16) + 1) % 16, "x")
@@ -381,7 +394,7 @@ class Library:
             feed = fresh.get(url)
             if feed is not None:  # `feed:` and `http:`, a path and its file: URL ...
                 feed.tags = merge_tags(feed.tags, tags)
-                reason = "the same feed as an earlier entry (its tags were added to it)"
+                reason = N_("the same feed as an earlier entry (its tags were added to it)")
                 result.skipped.append(Skipped(url, clean_line(title, 60), reason))
                 continue
             feed = Feed.new(url, title=clean_line(title), tags=tags)
@@ -422,7 +435,9 @@ class Library:
     @staticmethod
     def _with_full_text(feed: Feed, mode: str) -> Feed:
         if mode and mode not in FULL_TEXT_MODES:
-            raise LibraryError(f"full text must be one of {', '.join(FULL_TEXT_MODES)}")
+            raise LibraryError(
+                N_("full text must be one of {x0}").format(x0=", ".join(FULL_TEXT_MODES))
+            )
         return replace(feed, full_text=str(mode))
 
     # ----------------------------------------------------------------- the user's tags

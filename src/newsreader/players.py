@@ -15,6 +15,7 @@ import shlex
 import subprocess
 from collections.abc import Mapping
 
+from newsreader.i18n import N_
 from newsreader.models import Enclosure
 from newsreader.sanitize import is_openable
 
@@ -55,5 +56,7 @@ def play(enclosure: Enclosure, players: Mapping[str, str]) -> tuple[str | None, 
             start_new_session=True,
         )
     except OSError as exc:
-        return None, f"cannot start {argv[0]}: {exc.strerror or exc}"
+        return None, N_("cannot start {program}: {error}").format(
+            program=argv[0], error=exc.strerror or exc
+        )
     return argv[0], None

@@ -142,3 +142,53 @@ def test_the_cli_speaks_german_when_the_locale_or_config_says_so(data: Path, tmp
     article_id = first.split('"id": "', 1)[1].split('"', 1)[0]
     shown = run("show", article_id, LANGUAGE="en")  # the config wins over the locale
     assert "Quelle:" in shown and "Schlagwörter:" in shown
+
+
+def test_messages_the_engine_made_in_english_are_shown_in_german() -> None:
+    """Errors are made (and stored with the feed) in English; the reader and the CLI show
+    them in the reader's language, matched against the catalog's templates."""
+    stored = [
+        ("timed out after 30 s", "Zeitüberschreitung nach 30 s"),
+        ("not a feed: got an HTML page", "kein Feed: eine HTML-Seite"),
+        ("cannot resolve host feeds.example", "Rechner feeds.example nicht gefunden"),
+        (
+            "Full text not fetched: body larger than 5 MiB",
+            "Volltext nicht geholt: Inhalt größer als 5 MiB",
+        ),
+        (
+            "no article text found on the page (too short); timed out after 2 s",
+            "kein Artikeltext auf der Seite gefunden (zu kurz); Zeitüberschreitung nach 2 s",
+        ),
+        ("HTTP 404 Not Found", "HTTP 404 Not Found"),  # no template: as it came
+    ]
+    for english, _german in stored:
+        assert i18n.translate_message(english) == english  # English: untouched
+    i18n.set_language("de")
+    for english, german in stored:
+        assert i18n.translate_message(english) == german
+
+
+def test_feed_errors_read_in_german_in_the_cli(data: Path, tmp_path: Path) -> None:
+    from newsreader.library import Library
+    from ui_fixtures import test_settings as quiet
+
+    with Library.open(data, settings=quiet()) as lib:
+        feed = lib.sorted_feeds()[0]
+        feed.last_error = "timed out after 30 s"
+        feed.error_at = feed.last_fetched
+        from newsreader.store import Batch
+
+        lib.commit(Batch(feeds=[feed]))
+    result = subprocess.run(
+        [sys.executable, "-m", "newsreader", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "NEWSREADER_DATA_DIR": str(data),
+            "NEWSREADER_CONFIG_DIR": str(tmp_path / "config"),
+            "LANG": "de_DE.UTF-8",
+        },
+    )
+    assert "FEHLER am" in result.stdout and "Zeitüberschreitung nach 30 s" in result.stdout

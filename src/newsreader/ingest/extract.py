@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from newsreader.i18n import N_
 from newsreader.ingest.body_html import clean_body_html, flatten_nesting
 from newsreader.ingest.decode import charset_of, decode_document
 from newsreader.sanitize import clean_line, html_to_text
@@ -30,7 +31,7 @@ def extract_page(data: bytes, url: str, content_type: str) -> Extracted:
     """The article in a fetched page, as cleaned body HTML, or why there is none."""
     mime = content_type.split(";", 1)[0].strip().lower()
     if mime and mime not in _HTML_TYPES:
-        return Extracted(error=f"not a web page ({clean_line(mime, 60)})")
+        return Extracted(error=N_("not a web page ({x0})").format(x0=clean_line(mime, 60)))
     text, _codec = decode_document(data, charset_of(content_type))
     import trafilatura  # ~0.15 s to import: only in the workers that extract
 
@@ -45,9 +46,9 @@ def extract_page(data: bytes, url: str, content_type: str) -> Extracted:
         deduplicate=True,
     )
     if not found:
-        return Extracted(error="no article text found on the page")
+        return Extracted(error=N_("no article text found on the page"))
     # The page's own headline opens the text: the article already shows it above the lead.
     html = _LEADING_H1.sub("", clean_body_html(found, url), count=1)
     if len(html_to_text(html, MIN_TEXT * 4)) < MIN_TEXT:
-        return Extracted(error="no article text found on the page (too short)")
+        return Extracted(error=N_("no article text found on the page (too short)"))
     return Extracted(html=html)

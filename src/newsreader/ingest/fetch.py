@@ -36,6 +36,7 @@ import httpx
 
 from newsreader import __version__
 from newsreader.config import Settings
+from newsreader.i18n import N_
 from newsreader.sanitize import clean_line
 
 # httpcore runs `import sniffio` for every lock it makes (several per request); when sniffio is
@@ -171,7 +172,7 @@ class Fetcher:
         started: list[float] = []
         try:
             if not req.url.strip():
-                raise FetchError("empty URL")
+                raise FetchError(N_("empty URL"))
             if _is_local(req.url):
                 self._started.add(req.feed_id)
                 started.append(time.monotonic())
@@ -241,9 +242,11 @@ class Fetcher:
     def _over_budget(self, req: FetchRequest, budget: float) -> FetchResult:
         host = (urlsplit(req.url).hostname or "").lower()
         if req.feed_id in self._started:
-            why = f"still downloading when the refresh's {budget:g} s budget ran out"
+            why = N_("still downloading when the refresh's {budget:g} s budget ran out").format(
+                budget=budget
+            )
         else:
-            why = f"not fetched: the refresh's {budget:g} s budget ran out"
+            why = N_("not fetched: the refresh's {budget:g} s budget ran out").format(budget=budget)
             if host:
                 why += f" while waiting for {host}"
         return FetchResult(
@@ -295,7 +298,11 @@ class Fetcher:
                             break
                         await _drain(resp)
                 if not location:
-                    raise FetchError(f"HTTP {resp.status_code} redirect without a Location")
+                    raise FetchError(
+                        N_("HTTP {status_code} redirect without a Location").format(
+                            status_code=resp.status_code
+                        )
+                    )
                 hops.append((resp.status_code, url))
                 if len(hops) > MAX_REDIRECTS:
                     seen = [u for _, u in hops]
@@ -306,7 +313,7 @@ class Fetcher:
                 try:
                     url = urljoin(url, location)
                 except ValueError:
-                    raise FetchError("redirect to an invalid URL refused") from None
+                    raise FetchError(N_("redirect to an invalid URL refused")) from None
                 _check_http_url(url, redirect=True)
         if (
             hops
@@ -348,7 +355,7 @@ class Fetcher:
         encodings = _content_encodings(resp.headers.get("content-encoding", ""))
         length = resp.headers.get("content-length", "")
         if not encodings and length.isdigit() and int(length) > cap:
-            raise FetchError(f"body larger than {_size(cap)}")
+            raise FetchError(N_("body larger than {x0}").format(x0=_size(cap)))
         inflaters = [_Inflater(enc) for enc in reversed(encodings)]
         parts: list[bytes] = []
         total = 0
@@ -356,14 +363,14 @@ class Fetcher:
             for piece in _decode(inflaters, raw):
                 total += len(piece)
                 if total > cap:
-                    raise FetchError(f"body larger than {_size(cap)}")
+                    raise FetchError(N_("body larger than {x0}").format(x0=_size(cap)))
                 parts.append(piece)
         for i, inflater in enumerate(inflaters):
             for tail in inflater.flush():
                 for piece in _decode(inflaters[i + 1 :], tail):
                     total += len(piece)
                     if total > cap:
-                        raise FetchError(f"body larger than {_size(cap)}")
+                        raise FetchError(N_("body larger than {x0}").format(x0=_size(cap)))
                     parts.append(piece)
         return b"".join(parts)
 
@@ -375,12 +382,14 @@ class Fetcher:
         try:
             info = os.stat(path)
         except FileNotFoundError:
-            raise FetchError(f"file not found: {path}") from None
+            raise FetchError(N_("file not found: {path}").format(path=path)) from None
         except OSError as exc:
-            raise FetchError(f"cannot read {path}: {exc.strerror or exc}") from None
+            raise FetchError(
+                N_("cannot read {path}: {x1}").format(path=path, x1=exc.strerror or exc)
+            ) from None
         if not stat.S_ISREG(info.st_mode):
             # FIFOs and devices could block the thread forever or never end.
-            raise FetchError(f"not a regular file: {path}")
+            raise FetchError(N_("not a regular file: {path}").format(path=path))
         last_modified = formatdate(info.st_mtime, usegmt=True)
         res.final_url = req.url
         res.last_modified = last_modified
@@ -389,14 +398,16 @@ class Fetcher:
             return
         cap = self.settings.max_body_bytes
         if info.st_size > cap:
-            raise FetchError(f"body larger than {_size(cap)}")
+            raise FetchError(N_("body larger than {x0}").format(x0=_size(cap)))
         try:
             with open(path, "rb") as fh:
                 data = fh.read(cap + 1)
         except OSError as exc:
-            raise FetchError(f"cannot read {path}: {exc.strerror or exc}") from None
+            raise FetchError(
+                N_("cannot read {path}: {x1}").format(path=path, x1=exc.strerror or exc)
+            ) from None
         if len(data) > cap:
-            raise FetchError(f"body larger than {_size(cap)}")
+            raise FetchError(N_("body larger than {x0}").format(x0=_size(cap)))
         res.body = data
         res.outcome = Fetched.OK
 
@@ -424,7 +435,9 @@ class _Inflater:
         elif encoding == "deflate":
             self._z = zlib.decompressobj(zlib.MAX_WBITS)
         else:
-            raise FetchError(f"unsupported Content-Encoding: {clean_line(encoding, 40)}")
+            raise FetchError(
+                N_("unsupported Content-Encoding: {x0}").format(x0=clean_line(encoding, 40))
+            )
         self._deflate = encoding == "deflate"
         self._started = False
 
@@ -443,7 +456,7 @@ class _Inflater:
             try:
                 out = self._z.decompress(buf, _STEP)
             except zlib.error as exc:
-                raise FetchError(f"cannot decompress body: {exc}") from None
+                raise FetchError(N_("cannot decompress body: {exc}").format(exc=exc)) from None
             buf = self._z.unconsumed_tail
             if out:
                 yield out
@@ -456,7 +469,7 @@ class _Inflater:
         try:
             tail = self._z.flush(_STEP)
         except zlib.error as exc:
-            raise FetchError(f"cannot decompress body: {exc}") from None
+            raise FetchError(N_("cannot decompress body: {exc}").format(exc=exc)) from None
         if tail:
             yield tail
 
@@ -532,14 +545,16 @@ def _check_http_url(url: str, *, redirect: bool) -> None:
         parts = urlsplit(url)
         scheme, host = parts.scheme.lower(), parts.hostname
     except ValueError as exc:
-        raise FetchError(f"invalid URL: {exc}") from None
+        raise FetchError(N_("invalid URL: {exc}").format(exc=exc)) from None
     shown = clean_line(scheme, 20)
     if redirect and scheme not in HTTP_SCHEMES:
-        raise FetchError(f"redirect to a non-http URL refused ({shown or 'no scheme'})")
+        raise FetchError(
+            N_("redirect to a non-http URL refused ({x0})").format(x0=shown or "no scheme")
+        )
     if scheme not in HTTP_SCHEMES:
-        raise FetchError(f"unsupported URL scheme: {shown}")
+        raise FetchError(N_("unsupported URL scheme: {shown}").format(shown=shown))
     if not host:
-        raise FetchError(f"invalid URL (no host): {clean_line(url, 200)}")
+        raise FetchError(N_("invalid URL (no host): {x0}").format(x0=clean_line(url, 200)))
 
 
 def _is_local(url: str) -> bool:
@@ -556,7 +571,9 @@ def _local_path(url: str) -> Path:
     if url.lower().startswith("file:"):
         parts = urlsplit(url)
         if parts.netloc not in ("", "localhost"):
-            raise FetchError(f"file URL on another host refused: {clean_line(parts.netloc, 80)}")
+            raise FetchError(
+                N_("file URL on another host refused: {x0}").format(x0=clean_line(parts.netloc, 80))
+            )
         return Path(url2pathname(parts.path))
     return Path(url).expanduser()
 
@@ -580,7 +597,7 @@ def _size(n: int) -> str:
 def _fail(res: FetchResult, message: str) -> None:
     # Validators and body of a failed fetch must never be stored as if it had worked.
     res.outcome = Fetched.ERROR
-    res.error = clean_line(message, _ERROR_LIMIT) or "fetch failed"
+    res.error = clean_line(message, _ERROR_LIMIT) or N_("fetch failed")
     res.body = b""
     res.etag = res.last_modified = res.new_url = None
     res.retry_after = None
@@ -599,33 +616,37 @@ def describe_error(exc: BaseException, timeout: float = 30.0) -> str:
     """One line for the user from a transport exception (httpx, OSError, anything)."""
     detail = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
-        return f"timed out after {timeout:g} s"
+        return N_("timed out after {timeout:g} s").format(timeout=timeout)
     for cause in _causes(exc):
         if isinstance(cause, ssl.SSLError):
             reason = getattr(cause, "reason", None) or getattr(cause, "strerror", None)
-            return f"TLS error: {reason or detail}"
+            return N_("TLS error: {detail}").format(detail=reason or detail)
         if isinstance(cause, socket.gaierror):
             host = _request_host(exc)
-            return f"cannot resolve host {host}" if host else f"cannot resolve host: {detail}"
+            return (
+                N_("cannot resolve host {host}").format(host=host)
+                if host
+                else N_("cannot resolve host: {detail}").format(detail=detail)
+            )
         if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
+            return N_("connection refused")
     if "SSL" in detail or "CERTIFICATE" in detail:
-        return f"TLS error: {detail}"
+        return N_("TLS error: {detail}").format(detail=detail)
     if isinstance(exc, httpx.ConnectError):
-        return f"cannot connect: {detail}"
+        return N_("cannot connect: {detail}").format(detail=detail)
     if isinstance(exc, httpx.ProtocolError):
         if "Receive buffer too long" in detail:
             # h11's words for a header block (or chunk-size line) over httpcore's 100 KiB.
-            return "protocol error: response headers too large"
-        return f"protocol error: {detail}"
+            return N_("protocol error: response headers too large")
+        return N_("protocol error: {detail}").format(detail=detail)
     if isinstance(exc, httpx.UnsupportedProtocol):
-        return f"unsupported URL: {detail}"
+        return N_("unsupported URL: {detail}").format(detail=detail)
     if isinstance(exc, httpx.InvalidURL):
-        return f"invalid URL: {detail}"
+        return N_("invalid URL: {detail}").format(detail=detail)
     if isinstance(exc, httpx.NetworkError | OSError):
-        return f"network error: {detail}"
+        return N_("network error: {detail}").format(detail=detail)
     if isinstance(exc, httpx.HTTPError):
-        return f"HTTP error: {detail}"
+        return N_("HTTP error: {detail}").format(detail=detail)
     return f"{type(exc).__name__}: {detail}"
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from newsreader.i18n import N_
 from newsreader.ingest.extract import Extracted, extract_page
 from newsreader.ingest.fetch import Fetched, Fetcher, FetchRequest, FetchResult
 from newsreader.ingest.images import ImageProgress, ImagesSummary, fetch_images, wanted_images
@@ -180,10 +181,12 @@ async def fetch_now(
 
 async def _extract(result: FetchResult, pool: ParsePool) -> Extracted:
     if result.outcome != Fetched.OK:
-        return Extracted(error=clean_line(result.error or f"HTTP {result.status}", 200))
+        return Extracted(
+            error=clean_line(result.error or N_("HTTP {status}").format(status=result.status), 200)
+        )
     content_type = result.headers.get("content-type", "")
     url = result.final_url or result.url
     try:
         return await pool.run(extract_page, result.body, url, content_type)
     except Exception as exc:  # a worker's time limit or crash: this article alone
-        return Extracted(error=clean_line(f"extraction failed: {exc}", 200))
+        return Extracted(error=clean_line(N_("extraction failed: {exc}").format(exc=exc), 200))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from newsreader.i18n import N_
 from newsreader.ingest.raw import ParseError, RawEntry, RawFeed
 
 MAX_ITEMS = 5_000
@@ -21,15 +22,15 @@ def parse_json_feed(text: str) -> RawFeed:
     try:
         doc = json.loads(text)
     except RecursionError:
-        raise ParseError("not a feed: JSON nested too deeply") from None
+        raise ParseError(N_("not a feed: JSON nested too deeply")) from None
     except ValueError as exc:
-        raise ParseError(f"not a feed: invalid JSON ({_msg(exc)})") from None
+        raise ParseError(N_("not a feed: invalid JSON ({x0})").format(x0=_msg(exc))) from None
     if not isinstance(doc, dict):
-        raise ParseError("not a feed: JSON but not a JSON Feed")
+        raise ParseError(N_("not a feed: JSON but not a JSON Feed"))
     version = _str(doc.get("version"))
     items = doc.get("items")
     if "jsonfeed.org" not in version and not isinstance(items, list):
-        raise ParseError("not a feed: JSON but not a JSON Feed")
+        raise ParseError(N_("not a feed: JSON but not a JSON Feed"))
     if version.rstrip("/").endswith("/1.1"):
         fmt = "json1.1"
     elif version.rstrip("/").endswith("/1"):

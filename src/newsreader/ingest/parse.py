@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from newsreader.i18n import N_
 from newsreader.ingest.decode import charset_of, decode_document
 from newsreader.ingest.jsonfeed import parse_json_feed
 from newsreader.ingest.normalise import MIN_DATE, normalise
@@ -50,21 +51,21 @@ def parse_feed(
     except ParseError:
         raise
     except RecursionError:
-        raise ParseError("parse failed: document nested too deeply") from None
+        raise ParseError(N_("parse failed: document nested too deeply")) from None
     except MemoryError:
-        raise ParseError("parse failed: out of memory") from None
+        raise ParseError(N_("parse failed: out of memory")) from None
     except Exception as exc:  # feedparser raises odd things on odd input (shared/FACTS.md)
-        raise ParseError(f"parse failed: {one_line(exc)}") from None
+        raise ParseError(N_("parse failed: {x0}").format(x0=one_line(exc))) from None
 
 
 def parse_raw(data: bytes, content_type: str) -> RawFeed:
     if not data or not data.strip():
-        raise ParseError("empty response")
+        raise ParseError(N_("empty response"))
     mime = content_type.split(";", 1)[0].strip().lower()
     text, _encoding = decode_document(data, charset_of(content_type))
     text = text.lstrip("\ufeff \t\r\n")
     if not text:
-        raise ParseError("empty response")
+        raise ParseError(N_("empty response"))
     if text[0] in "{[" or (text[0] != "<" and (mime in _JSON_TYPES or mime.endswith("+json"))):
         return parse_json_feed(text)
     return parse_xml(text, mime)

@@ -26,6 +26,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
+from newsreader.i18n import N_
 from newsreader.ingest.lifetime import start_helpers, worker_init
 from newsreader.ingest.parse import ParsedFeed, ParseError
 from newsreader.models import Feed
@@ -125,7 +126,7 @@ class ParsePool:
         job = _Job(args=(bytes(data), feed, url, dict(headers or {}), now))
         with self._cond:
             if self._closed:
-                raise ParseError("parse pool closed")
+                raise ParseError(N_("parse pool closed"))
             self._queue.append(job)
             self._dispatch()
         return job.future
@@ -136,7 +137,7 @@ class ParsePool:
         job = _Job(args=args, fn=fn)
         with self._cond:
             if self._closed:
-                raise ParseError("parse pool closed")
+                raise ParseError(N_("parse pool closed"))
             self._queue.append(job)
             self._dispatch()
         return await asyncio.wrap_future(job.future)  # type: ignore[arg-type]

@@ -53,7 +53,7 @@ class Outcome(StrEnum):
 
 
 # How each outcome reads in a summary line (translated where it is shown).
-OUTCOME_WORDS = {
+OUTCOME_WORDS: dict[str, str] = {
     Outcome.UPDATED: N_("updated"),
     Outcome.UNCHANGED: N_("unchanged"),
     Outcome.FAILED: N_("failed"),

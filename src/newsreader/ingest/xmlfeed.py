@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from html.entities import html5 as _HTML5
 from typing import Any
 
+from newsreader.i18n import N_
 from newsreader.ingest.raw import MAX_ITEMS, ParseError, RawEntry, RawFeed
 from newsreader.ingest.salvage import KNOWN_ROOT, Unreadable, cap_items, parse_document
 from newsreader.sanitize import MAX_TAGS, clean_line
@@ -49,14 +50,14 @@ def parse_xml(text: str, mime: str) -> RawFeed:
     try:  # feedparser raising on one element costs that element, not the feed
         result, salvage_warning = parse_document(text)
     except Unreadable as exc:
-        raise ParseError(f"parse failed: {exc}") from None
+        raise ParseError(N_("parse failed: {exc}").format(exc=exc)) from None
     raw = _from_feedparser(result)
     problem = _bozo_message(result) if result.get("bozo") else None
     if not raw.entries and not raw.title:
         if problem:
-            raise ParseError(f"not a feed: {problem}")
+            raise ParseError(N_("not a feed: {problem}").format(problem=problem))
         if not raw.format:
-            raise ParseError("not a feed: no RSS, Atom or JSON Feed found")
+            raise ParseError(N_("not a feed: no RSS, Atom or JSON Feed found"))
     warnings = (cut_warning, salvage_warning, problem)
     raw.warning = "; ".join(w for w in warnings if w) or None
     return raw
@@ -88,7 +89,7 @@ def _strip_prolog(text: str, mime: str) -> str:
             pos = lt
             break
     if pos >= n:
-        raise ParseError("not a feed: no XML element found")
+        raise ParseError(N_("not a feed: no XML element found"))
     match = _ROOT_NAME.match(text, pos)
     root = (match.group(2) if match else "").lower()
     if root not in _FEED_ROOTS:
@@ -97,7 +98,7 @@ def _strip_prolog(text: str, mime: str) -> str:
         if known:
             pos = known.start()
         elif root == "html" or mime in ("text/html", "application/xhtml+xml"):
-            raise ParseError("not a feed: got an HTML page")
+            raise ParseError(N_("not a feed: got an HTML page"))
     return _XML_DECL + "\n" * text.count("\n", 0, pos) + text[pos:]
 
 

@@ -60,6 +60,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsreader.i18n import N_
 from newsreader.models import Article, Feed
 from newsreader.store.bodies import _Bodies
 from newsreader.store.catalogue import Catalogue
@@ -153,7 +154,11 @@ class Store:
             except CorruptFile:
                 pass  # repaired below, under the lock
             except OSError as exc:
-                raise StoreError(f"cannot read the cache in {self.root}: {exc.strerror}") from None
+                raise StoreError(
+                    N_("cannot read the cache in {root}: {strerror}").format(
+                        root=self.root, strerror=exc.strerror
+                    )
+                ) from None
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
                 with self._locked(raw=True):
@@ -191,10 +196,16 @@ class Store:
                 continue
             break
         else:
-            raise StoreError(f"the cache in {self.root} kept changing while being read")
+            raise StoreError(
+                N_("the cache in {root} kept changing while being read").format(root=self.root)
+            )
         for problem in loaded.problems:
             name = problem.path.name if problem.path is not None else "feeds"
-            warnings.append(f"cache: {name} {problem.reason}; skipped (read-only, not repaired)")
+            warnings.append(
+                N_("cache: {name} {reason}; skipped (read-only, not repaired)").format(
+                    name=name, reason=problem.reason
+                )
+            )
         self._adopt(loaded)
         self._preload = loaded
         return warnings
@@ -230,10 +241,14 @@ class Store:
                     loaded = None
                     break
                 except OSError as exc:
-                    raise StoreError(f"cannot read the cache: {exc.strerror}") from None
+                    raise StoreError(
+                        N_("cannot read the cache: {strerror}").format(strerror=exc.strerror)
+                    ) from None
                 if m is None:
                     if not self.root.is_dir():
-                        raise StoreError(f"the cache folder {self.root} is gone")
+                        raise StoreError(
+                            N_("the cache folder {root} is gone").format(root=self.root)
+                        )
                     m = _Manifest()
                 if loaded is not None and loaded.manifest.generation == m.generation:
                     break
@@ -243,19 +258,27 @@ class Store:
                     loaded = None
                     continue
                 except OSError as exc:
-                    raise StoreError(f"cannot read the cache: {exc.strerror}") from None
+                    raise StoreError(
+                        N_("cannot read the cache: {strerror}").format(strerror=exc.strerror)
+                    ) from None
                 if loaded.problems and not self.read_only:
                     loaded = None  # repaired below, under the lock
                 break
             if loaded is None and self.read_only:
-                raise StoreError(f"cannot read the cache in {self.root} (read-only, not repaired)")
+                raise StoreError(
+                    N_("cannot read the cache in {root} (read-only, not repaired)").format(
+                        root=self.root
+                    )
+                )
             if loaded is None:
                 # Damage or a commit storm: do it the way open() does, under the lock.
                 try:
                     with self._locked():
                         self.warnings += self._open_locked()
                 except OSError as exc:
-                    raise StoreError(f"cannot read the cache: {exc.strerror}") from None
+                    raise StoreError(
+                        N_("cannot read the cache: {strerror}").format(strerror=exc.strerror)
+                    ) from None
                 loaded, self._preload = self._preload, None
                 assert loaded is not None
             self._adopt(loaded)
@@ -310,14 +333,16 @@ class Store:
             return CommitResult([], [], [], self._generation)
         for fid in [f.id for f in batch.feeds] + list(batch.removed_feeds):
             if not _FEED_ID.fullmatch(fid):
-                raise StoreError(f"invalid feed id {fid!r}")
+                raise StoreError(N_("invalid feed id {fid}").format(fid=repr(fid)))
         with self._mutex:
             try:
                 with self._locked():
                     return self._commit_locked(batch)
             except OSError as exc:
                 what = exc.strerror or str(exc)
-                raise StoreError(f"cannot write the cache in {self.root}: {what}") from None
+                raise StoreError(
+                    N_("cannot write the cache in {root}: {what}").format(root=self.root, what=what)
+                ) from None
 
     def _commit_locked(self, batch: Batch) -> CommitResult:
         try:

@@ -6,6 +6,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+from newsreader.i18n import N_
 from newsreader.store.errors import _READ_RETRIES, CorruptFile, OnCorrupt, StoreError
 from newsreader.store.layout import MANIFEST, _Manifest, _read_manifest, _read_shard, _shard_path
 
@@ -48,7 +49,11 @@ class _Bodies:
                 self.on_corrupt(path, "body", feed_id, exc)
                 return {}
             except OSError as exc:
-                raise StoreError(f"cannot read {path.name}: {exc.strerror}") from None
+                raise StoreError(
+                    N_("cannot read {name}: {strerror}").format(
+                        name=path.name, strerror=exc.strerror
+                    )
+                ) from None
             with self._lock:
                 self._parsed[key] = data
                 while len(self._parsed) > _BODY_CACHE:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsreader.i18n import N_
 from newsreader.models import Feed
 from newsreader.store.errors import CorruptFile, SchemaTooNew
 from newsreader.store.files import AtomicJSONStorage, _read_table, _write_table
@@ -97,17 +98,17 @@ def _read_manifest(path: Path) -> _Manifest | None:
         (meta,) = data["meta"].values()
         schema = meta["schema"]
         if type(schema) is not int or schema < 0:
-            raise ValueError("bad schema")
+            raise ValueError(N_("bad schema"))
         if schema > SCHEMA_VERSION:
             raise _too_new(path, schema)
         m = _Manifest(meta["generation"], meta["feeds"], {}, schema)
         if type(m.generation) is not int or type(m.feeds) is not int:
-            raise ValueError("bad generation")
+            raise ValueError(N_("bad generation"))
         for fid, (url, idx, body, state) in meta["shards"].items():
             if not _FEED_ID.fullmatch(fid) or not isinstance(url, str):
-                raise ValueError("bad feed")
+                raise ValueError(N_("bad feed"))
             if not all(type(g) is int and g >= 0 for g in (idx, body, state)):
-                raise ValueError("bad generation")
+                raise ValueError(N_("bad generation"))
             m.shards[fid] = _Refs(url, idx, body, state)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CorruptFile(f"not a newsreader manifest ({exc})") from None

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from newsreader.i18n import N_
 from newsreader.store.errors import LockTimeout, StoreError
 
 
@@ -81,7 +82,11 @@ class WriteLock:
             if raw:
                 raise
             root = self.path.parent
-            raise StoreError(f"cannot lock the cache in {root}: {exc.strerror}") from None
+            raise StoreError(
+                N_("cannot lock the cache in {root}: {strerror}").format(
+                    root=root, strerror=exc.strerror
+                )
+            ) from None
         self._fd, self._owner = fd, threading.get_ident()
         try:
             yield

@@ -10,6 +10,7 @@ from typing import Any
 
 from tinydb import TinyDB
 
+from newsreader.i18n import N_
 from newsreader.models import Article, Feed
 from newsreader.store.errors import StoreError
 from newsreader.store.files import _atomic_write, _dumps, _fsync_dir, _quarantine, _write_table
@@ -43,7 +44,9 @@ def _migrate_v0_to_v1(root: Path) -> str:
             old_articles = [dict(d) for d in db.table("articles").all()]
     except (OSError, ValueError, AttributeError, TypeError) as exc:
         if not path.exists():
-            raise StoreError(f"cannot read the old cache {path}: {exc}") from None
+            raise StoreError(
+                N_("cannot read the old cache {path}: {exc}").format(path=path, exc=exc)
+            ) from None
         moved = _quarantine(path)
         _atomic_write(root / MANIFEST, _dumps(_Manifest().to_data()))
         return f"old cache (schema 0) unreadable, moved aside to {moved.name}; starting empty"
@@ -109,6 +112,8 @@ def _migrate(root: Path, version: int) -> list[str]:
     for v in range(version, SCHEMA_VERSION):
         step = MIGRATIONS.get(v)
         if step is None:
-            raise StoreError(f"cannot upgrade the cache in {root} from schema {v}")
+            raise StoreError(
+                N_("cannot upgrade the cache in {root} from schema {v}").format(root=root, v=v)
+            )
         notes.append(step(root))
     return notes

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newsreader.i18n import N_
 from newsreader.models import Article, Feed
 from newsreader.store.errors import CorruptFile, _Superseded
 from newsreader.store.files import (
@@ -144,7 +145,7 @@ def _read_all(root: Path, m: _Manifest, *, locked: bool, check_bodies: bool = Fa
             except CorruptFile as exc:
                 problems.append(_Problem("idx", fid, path, f"unreadable ({exc})"))
             except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
-                reason = f"unreadable (bad article: {type(exc).__name__})"
+                reason = N_("unreadable (bad article: {x0})").format(x0=type(exc).__name__)
                 problems.append(_Problem("idx", fid, path, reason))
             else:
                 for art in batch:
@@ -172,7 +173,11 @@ def _open_dir(root: Path) -> tuple[_Loaded, list[str]]:
     except CorruptFile as exc:
         recovered = _quarantine(root / MANIFEST)
         m = _recover(root)
-        warnings.append(f"cache manifest unreadable ({exc}), moved aside to {recovered.name}")
+        warnings.append(
+            N_("cache manifest unreadable ({exc}), moved aside to {name}").format(
+                exc=exc, name=recovered.name
+            )
+        )
     (root / SHARD_DIR).mkdir(exist_ok=True)
     if m is None and (root / V0_FILE).exists():
         version = 0
@@ -240,13 +245,21 @@ def _repair(root: Path, loaded: _Loaded, warnings: list[str]) -> _Manifest:
             where = f" ({p.path.name} missing)"
         if p.kind == "feeds":
             rewrite_rows = True
-            warnings.append(f"cache feed list {p.reason}{where}; rebuilt from the manifest")
+            warnings.append(
+                N_("cache feed list {reason}{where}; rebuilt from the manifest").format(
+                    reason=p.reason, where=where
+                )
+            )
             continue
         assert p.fid is not None
         if p.fid in new.shards:
             setattr(new.shards[p.fid], p.kind, 0)
         title = loaded.feeds[p.fid].display_title if p.fid in loaded.feeds else p.fid
-        warnings.append(f"cache: {_WHAT[p.kind]} of feed {title!r} {p.reason}{where}; dropped")
+        warnings.append(
+            N_("cache: {x0} of feed {title} {reason}{where}; dropped").format(
+                x0=_WHAT[p.kind], title=repr(title), reason=p.reason, where=where
+            )
+        )
     if rewrite_rows:
         if loaded.rows:
             path = _feeds_path(root, new.generation)

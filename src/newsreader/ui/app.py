@@ -20,7 +20,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 
 import newsreader.i18n as i18n
-from newsreader.i18n import _
+from newsreader.i18n import _, translate_message
 from newsreader.library import Library, LibraryError, StoreError
 from newsreader.models import utcnow
 from newsreader.opml import OpmlError, import_report, read_opml_report
@@ -71,7 +71,13 @@ class NewsReaderApp(App[None]):
         if isinstance(saved, str) and saved in self.available_themes:
             self.theme = saved
         for warning in self.library.warnings:
-            self.notify(warning, title=_("Cache"), severity="warning", markup=False, timeout=10)
+            self.notify(
+                translate_message(warning),
+                title=_("Cache"),
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
         for warning in self.key_warnings:
             self.notify(warning, title=_("Keys"), severity="warning", markup=False, timeout=15)
         if self._unknown_keys:
@@ -115,7 +121,7 @@ class NewsReaderApp(App[None]):
                     errors.append(error)
         if errors:
             self.exit_message = "newsreader: " + _("read/star changes not saved: {error}").format(
-                error=errors[0]
+                error=translate_message(str(errors[0]))
             )
         self.exit(return_code=128 + sig)
 

@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from newsreader.i18n import N_, _
+from newsreader.i18n import N_, _, translate_message
 from newsreader.models import Feed
 from newsreader.timefmt import long_time
 
@@ -28,11 +28,11 @@ FAILING, WARNING, UNFETCHED, OK = range(4)
 def feed_state(feed: Feed) -> tuple[int, str]:
     """The feed's rank and its one-line status."""
     if feed.last_error:
-        return FAILING, feed.last_error
+        return FAILING, translate_message(feed.last_error)
     if feed.gone:
         return FAILING, _("Gone: the server says this feed was removed")
     if feed.warning:
-        return WARNING, feed.warning
+        return WARNING, translate_message(feed.warning)
     if feed.last_fetched is None:
         return UNFETCHED, _("Not fetched yet")
     return OK, _("OK")

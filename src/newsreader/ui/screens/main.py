@@ -27,7 +27,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from newsreader.history import History, Place
-from newsreader.i18n import N_, _, ngettext
+from newsreader.i18n import N_, _, ngettext, translate_message
 from newsreader.indexes.related import Related
 from newsreader.library import CommitResult, Library, Snapshot, StoreError
 from newsreader.marks import RETRY_INTERVAL, Marks, Written
@@ -541,7 +541,7 @@ class MainScreen(Screen[None]):
             summary = await fetch_now(self.library, [art])
         except StoreError as exc:
             self.notify(
-                _("Full text not saved: {exc}").format(exc=exc),
+                _("Full text not saved: {exc}").format(exc=translate_message(str(exc))),
                 severity="error",
                 markup=False,
                 timeout=6,
@@ -556,7 +556,7 @@ class MainScreen(Screen[None]):
             self.notify(_("Full text fetched"), timeout=2)
         else:
             self.notify(
-                _("Full text not fetched: {error}").format(error=error),
+                _("Full text not fetched: {error}").format(error=translate_message(error)),
                 severity="warning",
                 markup=False,
             )
@@ -646,7 +646,11 @@ class MainScreen(Screen[None]):
         try:
             feed = await self.library.set_feed_tags_async(feed, tags)
         except (StoreError, OSError) as exc:
-            self.notify(_("Tags not saved: {exc}").format(exc=exc), severity="error", markup=False)
+            self.notify(
+                _("Tags not saved: {exc}").format(exc=translate_message(str(exc))),
+                severity="error",
+                markup=False,
+            )
             return
         self._after_tags_changed()
         shown = ", ".join(feed.tags) or _("no tags")
@@ -657,7 +661,11 @@ class MainScreen(Screen[None]):
         try:
             count = await self.library.rename_tag_async(old, new)
         except (StoreError, OSError) as exc:
-            self.notify(_("Tag not renamed: {exc}").format(exc=exc), severity="error", markup=False)
+            self.notify(
+                _("Tag not renamed: {exc}").format(exc=translate_message(str(exc))),
+                severity="error",
+                markup=False,
+            )
             return
         if self.view.kind is ViewKind.TAG and tag_key(self.view.value) == tag_key(old):
             self.view = View.tag(new.strip())
@@ -749,7 +757,7 @@ class MainScreen(Screen[None]):
         if error != self._write_error:  # once per distinct problem, not every retry
             self.notify(
                 _("Not saved yet: {error}; retrying every {seconds:g} s").format(
-                    error=error, seconds=RETRY_INTERVAL
+                    error=translate_message(str(error)), seconds=RETRY_INTERVAL
                 ),
                 severity="warning",
                 markup=False,
@@ -882,7 +890,9 @@ class MainScreen(Screen[None]):
             await self.library.set_full_text_async(current, mode)
         except StoreError as exc:
             self.notify(
-                _("Setting not saved: {exc}").format(exc=exc), severity="error", markup=False
+                _("Setting not saved: {exc}").format(exc=translate_message(str(exc))),
+                severity="error",
+                markup=False,
             )
 
     def action_help(self) -> None:
@@ -897,7 +907,7 @@ class MainScreen(Screen[None]):
             self.notify(
                 _(
                     "Read/star changes not saved: {error}. Press q again to quit without them."
-                ).format(error=error),
+                ).format(error=translate_message(str(error))),
                 severity="error",
                 markup=False,
                 timeout=10,
@@ -950,9 +960,11 @@ class MainScreen(Screen[None]):
         try:
             summary = await refresh(lib, feeds, on_progress=progress, on_commit=committed)
         except StoreError as exc:
-            status.update(Content(_("Refresh not saved: {exc}").format(exc=exc)))
+            status.update(
+                Content(_("Refresh not saved: {exc}").format(exc=translate_message(str(exc))))
+            )
             self.notify(
-                _("Refresh not saved: {exc}").format(exc=exc),
+                _("Refresh not saved: {exc}").format(exc=translate_message(str(exc))),
                 severity="error",
                 markup=False,
                 timeout=8,

@@ -30,7 +30,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown, Static
 from textual.widgets._markdown import MarkdownBlock, MarkdownParagraph
 
-from newsreader.i18n import _
+from newsreader.i18n import _, translate_message
 from newsreader.image_cache import MAX_PIXELS, ImageRefused, sniff
 from newsreader.sanitize import clean_line
 from newsreader.ui.widgets.chip_row import MUTED
@@ -78,7 +78,7 @@ def load_image(path: Path) -> Any:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own check, as a second line
     with Image.open(path) as image:
         if image.width * image.height > MAX_PIXELS:
-            raise ImageRefused("image too large to show")
+            raise ImageRefused(_("image too large to show"))
         image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale
         image.thumbnail((MAX_SIDE, MAX_SIDE))
         return image.convert("RGB")
@@ -126,7 +126,7 @@ class ArticleImage(Widget):
         try:
             image = load_image(path)
         except Exception as exc:  # a refused, truncated or unreadable file: this image alone
-            note = str(exc) if isinstance(exc, ImageRefused) else _("unreadable")
+            note = translate_message(str(exc)) if isinstance(exc, ImageRefused) else _("unreadable")
             self.app.call_from_thread(self._show_note, note)
             return
         self.app.call_from_thread(self._show_picture, image)

@@ -26,7 +26,7 @@ from textual.style import Style
 from textual.widget import Widget
 from textual.widgets import Markdown, OptionList
 
-from newsreader.i18n import N_, _
+from newsreader.i18n import N_, _, translate_message
 from newsreader.indexes.related import Related
 from newsreader.models import EPOCH, Article, Enclosure
 from newsreader.sanitize import is_openable, url_scheme
@@ -449,7 +449,9 @@ class ArticleView(VerticalScroll, can_focus=True):
                 link = link.stylize("underline").stylize(click("follow_link", article.link))
             parts.append(link)
         if article.extracted:
-            again = _(" (fetching it again failed: {error})").format(error=article.extract_error)
+            again = _(" (fetching it again failed: {error})").format(
+                error=translate_message(article.extract_error)
+            )
             parts.append(
                 (
                     "\n"
@@ -463,7 +465,7 @@ class ArticleView(VerticalScroll, can_focus=True):
                 (
                     "\n"
                     + _("Full text not fetched: {error} · T tries again").format(
-                        error=article.extract_error
+                        error=translate_message(article.extract_error)
                     ),
                     MUTED,
                 )
