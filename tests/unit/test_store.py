@@ -659,3 +659,23 @@ def test_full_disk_is_one_line_error_and_commits_nothing(
     assert snap.generation == 1 and not snap.articles[arts[0].id].read
     s.commit(Batch(read={arts[0].id: True}))
     assert opened(tmp_path).load().articles[arts[0].id].read
+
+
+def test_a_commit_deletes_exactly_the_files_it_replaced(tmp_path: Path) -> None:
+    """Per commit only what it superseded goes (no folder scan); a stray file waits for the next
+    open's sweep, which still removes it."""
+    s, (f1, f2, _f3), arts = seed(tmp_path, feeds=3)
+    shards = tmp_path / SHARD_DIR
+    target = next(a for a in arts if a.feed_id == f1.id)
+    s.commit(Batch(read={target.id: True}))  # f1 has a state shard now
+    before = {p.name for p in shards.iterdir()}
+    stray = shards / "deadbeef0000.body.7.json"
+    stray.write_text("{}")
+    s.commit(Batch(starred={target.id: True}))
+    after = {p.name for p in shards.iterdir()} - {stray.name}
+    replaced, written = before - after, after - before
+    assert len(replaced) == 1 and len(written) == 1  # f1's state shard, old and new
+    assert next(iter(replaced)).startswith(f1.id) and ".state." in next(iter(replaced))
+    assert all(name in after for name in before if name.startswith(f2.id))
+    assert stray.exists()
+    assert Store(tmp_path).open() == [] and not stray.exists()

@@ -26,6 +26,7 @@ from newsreader.store.layout import (
     _SHARD_NAME,
     _TABLES,
     _WHAT,
+    KINDS,
     MANIFEST,
     SCHEMA_VERSION,
     SHARD_DIR,
@@ -270,6 +271,27 @@ def _repair(root: Path, loaded: _Loaded, warnings: list[str]) -> _Manifest:
             new.feeds = 0
     _atomic_write(root / MANIFEST, _dumps(new.to_data()))
     return new
+
+
+def _drop_superseded(root: Path, old: _Manifest, new: _Manifest) -> None:
+    """After a commit: delete the files the old manifest named and the new one does not (the
+    ones this commit replaced). Attribute compares over the manifest, no folder scan, no path
+    built for a feed the commit did not touch; strays of crashed writers go at open (_sweep)."""
+    gone: list[Path] = []
+    if old.feeds and old.feeds != new.feeds:
+        gone.append(_feeds_path(root, old.feeds))
+    new_shards = new.shards
+    for fid, refs in old.shards.items():
+        now = new_shards.get(fid)
+        if now is refs:
+            continue
+        for kind in KINDS:
+            gen = getattr(refs, kind)
+            if gen and (now is None or getattr(now, kind) != gen):
+                gone.append(_shard_path(root, fid, kind, gen))
+    for path in gone:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
 
 
 def _sweep(root: Path, m: _Manifest | None) -> None:
