@@ -207,7 +207,13 @@ class MainScreen(Screen[None]):
             self.set_focus(self.headlines)
 
     def action_leave(self) -> None:
-        """Esc: out of the zoomed article, or from the narrow tag list back to the headlines."""
+        """Esc: closes the search box first; else out of the zoomed article, or from the narrow
+        tag list back to the headlines."""
+        search = self.query_one("#search", Input)
+        if search.display:
+            search.display = False
+            self.headlines.focus()
+            return
         if self.panes.zoomed:
             self._leave_zoom()
         elif self.panes.solo is Pane.TAGS:
@@ -386,6 +392,15 @@ class MainScreen(Screen[None]):
     @on(ArticleView.TagChosen)
     def _on_tag(self, event: ArticleView.TagChosen) -> None:
         self._set_view(View.tag(event.tag), keep=self.article_view.article_id)
+        self._show_list()
+
+    def _show_list(self) -> None:
+        """A new list of headlines (search results, a tag's): out of a zoomed article or the
+        narrow tag list, so the list is on screen, and focused."""
+        if self.panes.solo is not None and self.panes.solo is not Pane.HEADLINES:
+            self._show_pane(Pane.HEADLINES)
+        else:
+            self.headlines.focus()
 
     @on(TagPane.ViewChosen)
     def _on_view(self, event: TagPane.ViewChosen) -> None:
@@ -404,6 +419,8 @@ class MainScreen(Screen[None]):
             return True if self.history.can_go_back or self.panes.zoomed else None
         if action == "leave":
             # Esc does nothing here otherwise: it stays free for the widgets' own uses.
+            if self.query_one("#search", Input).display:
+                return True
             return self.panes.zoomed or self.panes.solo is Pane.TAGS
         if action == "zoom":
             return True if self.article_view.article_id is not None else None
@@ -822,7 +839,7 @@ class MainScreen(Screen[None]):
         self.search_query = query
         self._fill_tags()
         self._set_view(View.search(query))
-        self.headlines.focus()
+        self._show_list()
         self.notify(
             ngettext(
                 "{count} article matches", "{count} articles match", len(self.headlines.articles)
@@ -830,12 +847,6 @@ class MainScreen(Screen[None]):
             timeout=2,
             markup=False,
         )
-
-    def key_escape(self) -> None:
-        search = self.query_one("#search", Input)
-        if search.display:
-            search.display = False
-            self.headlines.focus()
 
     def action_toggle_unread_only(self) -> None:
         self.unread_only = not self.unread_only
