@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from newsreader import __version__, i18n, image_cache
 from newsreader.cells import fit
@@ -167,6 +167,10 @@ def _run(args: argparse.Namespace) -> int:
             )
         )
         return EXIT_OK
+    if command == "search":
+        quick = _quick_search(args)
+        if quick is not None:
+            return quick
     with _open(args.data_dir, writing=command in _WRITING) as lib:
         handler = _COMMANDS.get(command or "", _cmd_read)
         return handler(lib, args)
@@ -417,14 +421,39 @@ def _cmd_unread(lib: Library, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _quick_search(args: argparse.Namespace) -> int | None:
+    """`search` without loading the cache: the term index on disk, and only the feeds it names
+    (indexes/on_disk.py). None when this cache needs opening first (none yet, an older layout,
+    damage): the caller then takes the ordinary path, which repairs."""
+    from newsreader.config import load_settings
+    from newsreader.indexes.on_disk import CacheSearch, Unavailable
+    from newsreader.paths import resolve_dirs
+
+    dirs = resolve_dirs(args.data_dir)
+    settings = load_settings(dirs.config_file)
+    i18n.set_language(i18n.resolve_language(settings.ui.language))
+    cache = CacheSearch(Path(dirs.data))
+    try:
+        articles = cache.search(" ".join(args.query), limit=args.limit or None)
+    except Unavailable:
+        return None
+    finally:
+        cache.close()
+    for warning in cache.warnings:
+        print(f"newsreader: {i18n.translate_message(warning)}", file=sys.stderr)
+    return _print_search(cache, " ".join(args.query), articles, args.json)
+
+
 def _cmd_search(lib: Library, args: argparse.Namespace) -> int:
     query = " ".join(args.query)
-    lib.index_bodies()
-    articles = lib.search(query, limit=args.limit or None)
-    if not articles and not args.json:
+    return _print_search(lib, query, lib.search(query, limit=args.limit or None), args.json)
+
+
+def _print_search(lib: _Titled, query: str, articles: list[Article], as_json: bool) -> int:
+    if not articles and not as_json:
         print(_("no articles match {query}").format(query=repr(query)), file=sys.stderr)
         return EXIT_ERROR
-    _print_articles(lib, articles, args.json, sys.stdout)
+    _print_articles(lib, articles, as_json, sys.stdout)
     return EXIT_OK
 
 
@@ -537,7 +566,11 @@ def _when(value: datetime | None) -> str:
     return local.strftime("%Y-%m-%d %H:%M")
 
 
-def _article_json(lib: Library, art: Article) -> dict[str, object]:
+class _Titled(Protocol):
+    def feed_title(self, feed_id: str) -> str: ...
+
+
+def _article_json(lib: _Titled, art: Article) -> dict[str, object]:
     return {
         "id": art.id,
         "feed_id": art.feed_id,
@@ -564,7 +597,7 @@ def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when is not None else None
 
 
-def _print_articles(lib: Library, articles: list[Article], as_json: bool, out: TextIO) -> None:
+def _print_articles(lib: _Titled, articles: list[Article], as_json: bool, out: TextIO) -> None:
     if as_json:
         json.dump([_article_json(lib, a) for a in articles], out, ensure_ascii=False, indent=1)
         out.write("\n")

@@ -24,6 +24,8 @@ from newsreader import image_cache, tagging
 from newsreader.config import FULL_TEXT_MODES, Retention, Settings, load_settings
 from newsreader.feed_urls import LibraryError, normalise_feed_url
 from newsreader.i18n import N_
+from newsreader.indexes.fulltext import TermIndex
+from newsreader.indexes.on_disk import body_words, index_for, sync_or_recover
 from newsreader.indexes.related import Related, RelatedIndex
 from newsreader.indexes.search import SearchIndex
 from newsreader.lead_once import drop_repeated_lead
@@ -32,7 +34,7 @@ from newsreader.opml import AddedFeeds, Skipped
 from newsreader.paths import Dirs, resolve_dirs
 from newsreader.sanitize import clean_line
 from newsreader.store import Batch, CommitResult, Snapshot, Store, StoreError
-from newsreader.to_markdown import article_markdown, plain_text
+from newsreader.to_markdown import article_markdown
 
 
 @dataclass(slots=True)
@@ -56,7 +58,8 @@ class Library:
     # costs more than loading the cache itself.
     _related: RelatedIndex | None = None
     _search: SearchIndex | None = None
-    _bodies_indexed: set[str] = field(default_factory=set)
+    _terms: TermIndex | None = None  # the search index on disk (search.sqlite), synced on use
+    _phrase_bodies: dict[str, str] = field(default_factory=dict)  # id -> folded body words
     revision: int = 0  # bumped when the article objects are replaced (a reload)
 
     # ----------------------------------------------------------------- opening
@@ -102,8 +105,8 @@ class Library:
         self.revision += 1
         self.feeds = snap.feeds
         self.articles = snap.articles
-        self._related = self._search = None
-        self._bodies_indexed = set()
+        self._related = None
+        self._phrase_bodies = {}
 
     @property
     def related_index(self) -> RelatedIndex:
@@ -115,18 +118,49 @@ class Library:
 
     @property
     def search_index(self) -> SearchIndex:
+        """Queries over the term index on disk; `sync_search` brings it up to date."""
         if self._search is None:
-            index = SearchIndex(self.articles, self.feed_title)
-            index.add_many(list(self.articles.values()))  # a copy: the UI may add meanwhile
-            self._search = index
+            self._terms = index_for(self.store.root, writable=not self.read_only)
+            self._search = SearchIndex(
+                self.articles,
+                self.feed_title,
+                index=self._terms,
+                body_words=self._body_words,
+                article=lambda aid, _feed: self.articles.get(aid),
+            )
         return self._search
 
+    def sync_search(self) -> int:
+        """Index what changed in the cache since the search index was last brought up to date
+        (any process's commits); returns the number of articles indexed. Cheap when nothing
+        changed (the manifest against one table); the UI calls it in a worker after commits."""
+        search = self.search_index
+        assert self._terms is not None
+        result, index = sync_or_recover(self._terms, self.store.root)
+        if index is not self._terms:
+            self._terms = search.index = index
+        self.warnings += index.warnings
+        index.warnings.clear()
+        return result.indexed
+
+    def _body_words(self, article: Article) -> str:
+        words = self._phrase_bodies.get(article.id)
+        if words is None:
+            if len(self._phrase_bodies) > 2_000:
+                self._phrase_bodies.clear()
+            words = body_words(self.store.body(article.feed_id, article.id))
+            self._phrase_bodies[article.id] = words
+        return words
+
     def build_indexes(self) -> None:
-        """Build the related and search indexes now (the UI does it in a worker at start)."""
+        """Build the related index and bring the search index up to date (the UI does it in a
+        worker at start)."""
         self.related_index  # noqa: B018 - property builds on access
-        self.search_index  # noqa: B018
+        self.sync_search()
 
     def close(self) -> None:
+        if self._terms is not None:
+            self._terms.close()
         self.store.close()
 
     def __enter__(self) -> Library:
@@ -263,20 +297,12 @@ class Library:
         ordered = sorted(list(self.articles.values()), key=newest_first_key)
         return self.related_index.stories(a.id for a in ordered)
 
-    def index_bodies(self, feed_ids: Iterable[str] | None = None) -> int:
-        """Feed body text into the search index (the caller runs this in the background)."""
-        count = 0
-        for feed_id in list(self.feeds) if feed_ids is None else feed_ids:
-            if feed_id in self._bodies_indexed:
-                continue
-            for article_id, html in self.store.load_bodies(feed_id).items():
-                if article_id in self.articles and html:
-                    self.search_index.add_body(article_id, plain_text(html))
-                    count += 1
-            self._bodies_indexed.add(feed_id)
-        return count
-
-    def search(self, query: str, limit: int | None = None) -> list[Article]:
+    def search(self, query: str, limit: int | None = None, *, sync: bool = True) -> list[Article]:
+        """Articles matching `query`, newest first; marks are this library's. `sync`: bring the
+        index up to date first (a no-op unless some process committed since); the UI passes
+        False and syncs in a worker after commits instead."""
+        if sync:
+            self.sync_search()
         ids = self.search_index.search(query, limit=limit)
         return [self.articles[i] for i in ids if i in self.articles]
 
@@ -334,12 +360,8 @@ class Library:
             changed.append(art)
         if changed and self._related is not None:
             self._related.add_many(changed)
-        if changed and self._search is not None:
-            self._search.add_many(changed)
-            for art in changed:
-                html = batch.bodies.get(art.id)
-                if html and art.feed_id in self._bodies_indexed:
-                    self._search.add_body(art.id, plain_text(html))
+        for art in changed:
+            self._phrase_bodies.pop(art.id, None)
         self._drop(result.pruned)
         for article_id, value in batch.read.items():
             if article_id in self.articles:
@@ -350,11 +372,8 @@ class Library:
 
     def _drop(self, ids: Iterable[str]) -> None:
         for article_id in ids:
-            if self.articles.pop(article_id, None) is not None:
-                if self._related is not None:
-                    self._related.remove(article_id)
-                if self._search is not None:
-                    self._search.remove(article_id)
+            if self.articles.pop(article_id, None) is not None and self._related is not None:
+                self._related.remove(article_id)
 
     def add_feed(self, url: str, *, tags: Iterable[str] = (), title: str = "") -> Feed:
         url = normalise_feed_url(url)

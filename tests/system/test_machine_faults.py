@@ -91,7 +91,12 @@ def patch_store_os(monkeypatch: pytest.MonkeyPatch, fake: object) -> None:
 
 
 def files_of(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    """The cache's files; the search index (search.sqlite*, derived, rebuilt from these) aside."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.startswith("search.sqlite")
+    }
 
 
 @pytest.fixture

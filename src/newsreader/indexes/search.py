@@ -1,4 +1,4 @@
-"""Search over the cached articles with a small query language, from in-memory inverted indexes.
+"""Search over the cached articles with a small query language, on the term index (fulltext.py).
 
 Query language (case-insensitive, umlaut-tolerant: "Munchen" finds "München"):
   words          every word must match headline, kicker, lead, body, tags, author or feed title;
@@ -11,20 +11,20 @@ Query language (case-insensitive, umlaut-tolerant: "Munchen" finds "München"):
 Stop words ("der", "the") are ignored. Malformed input never raises: an unbalanced quote runs
 to the end, an empty tag: is ignored.
 
-Why one long module: the query parser and the index it runs on are one small language; the
-tokeniser and folding they share live in terms.py.
+The parser and the planner are one small language: a query becomes a `Plan` the term index
+runs (fulltext.py); read/starred marks and phrases are checked on the rows it streams, newest
+first. The tokeniser and folding live in terms.py.
 """
 
 from __future__ import annotations
 
-import heapq
 import threading
 import zlib
-from array import array
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from newsreader.indexes import terms as text_terms
+from newsreader.indexes.fulltext import Alternatives, Doc, Plan, TermIndex, order_of
 from newsreader.models import Article, newest_first_key
 
 _FILTER_KEYS = {"tag": "tag", "tags": "tag", "feed": "feed", "is": "is"}
@@ -170,105 +170,64 @@ def _add_word(q: Query, token: str, negated: bool) -> bool:
     return not negated
 
 
-class _Postings:
-    """term -> document numbers, append-only: an array of 4-byte numbers per term (a bare int
-    for a term seen once) instead of a set of ids, ~10x smaller for body text. A removed or
-    replaced document leaves dead numbers behind; `sweep` drops them once they pile up."""
+def doc_for(article: Article, body_text: str = "", *, sig: int = 0) -> Doc:
+    """An article as the term index holds it: distinct terms of its headline, kicker, lead,
+    author, tags and (plain) body text; its folded tag keys; its newest-first order."""
+    found: list[str] = []
+    for text in (article.headline, article.kicker, article.lead, article.author):
+        if text:
+            found += text_terms.terms(text)
+    for tag in article.tags:
+        found += text_terms.terms(tag)
+    if body_text:
+        found += text_terms.terms_of_words(dict.fromkeys(text_terms.words(body_text)))
+    tags = tuple(dict.fromkeys(text_terms.fold_tag(t) for t in article.tags if t.strip()))
+    return Doc(article.id, article.feed_id, sig, order_of(article), tags, dict.fromkeys(found))
 
-    def __init__(self) -> None:
-        self.post: dict[str, array[int] | int] = {}
-        self.ids: list[str | None] = []  # number -> article id; None once dead
-        self.live: dict[str, int] = {}  # article id -> its live number
-        self.dead = 0
 
-    def add(self, aid: str, terms: Iterable[str]) -> list[str]:
-        """Index one document (its distinct terms); returns the terms new to the vocabulary."""
-        self.remove(aid)
-        n = len(self.ids)
-        self.ids.append(aid)
-        self.live[aid] = n
-        post = self.post
-        new = []
-        for term in terms:
-            got = post.get(term)
-            if got is None:
-                post[term] = n
-                new.append(term)
-            elif isinstance(got, int):
-                post[term] = array("I", (got, n))
-            else:
-                got.append(n)
-        return new
-
-    def remove(self, aid: str) -> None:
-        n = self.live.pop(aid, None)
-        if n is not None:
-            self.ids[n] = None
-            self.dead += 1
-
-    def docs(self, term: str) -> set[str]:
-        got = self.post.get(term)
-        if got is None:
-            return set()
-        if isinstance(got, int):
-            aid = self.ids[got]
-            return set() if aid is None else {aid}
-        out = set(map(self.ids.__getitem__, got))
-        out.discard(None)
-        return out  # type: ignore[return-value]
-
-    def needs_sweep(self) -> bool:
-        return self.dead > 2_000 and self.dead * 3 > len(self.live)
-
-    def sweep(self) -> list[str]:
-        """Renumber the live documents and drop dead numbers; returns the vanished terms."""
-        remap = [-1] * len(self.ids)
-        ids: list[str | None] = []
-        for n, aid in enumerate(self.ids):
-            if aid is not None:
-                remap[n] = len(ids)
-                self.live[aid] = len(ids)
-                ids.append(aid)
-        gone = []
-        for term, got in list(self.post.items()):
-            if isinstance(got, int):
-                kept = [remap[got]] if remap[got] >= 0 else []
-            else:
-                kept = [m for m in map(remap.__getitem__, got) if m >= 0]
-            if not kept:
-                del self.post[term]
-                gone.append(term)
-            else:
-                self.post[term] = kept[0] if len(kept) == 1 else array("I", kept)
-        self.ids = ids
-        self.dead = 0
-        return gone
+def folded_fields(article: Article) -> str:
+    """Headline, kicker and lead as " folded words ", fields apart ("|" is never a word), so
+    a phrase cannot run from one into the next."""
+    fields = (article.headline, article.kicker, article.lead)
+    return " " + " | ".join(" ".join(text_terms.words(t)) for t in fields if t) + " "
 
 
 class SearchIndex:
-    """Inverted indexes over the caller's live `articles` mapping; kept current by add/remove."""
+    """Queries over a `TermIndex`, checked against the caller's live articles.
 
-    def __init__(self, articles: Mapping[str, Article], feed_title: Callable[[str], str]) -> None:
+    Two ways to keep the term index current: in memory, `add_many`/`add_body`/`remove` (tests,
+    and any caller without a cache folder); on disk, `Library` syncs it from the cache's files
+    (search_sync.py) and gives `body_words` to read a body's folded words for phrases.
+    `article(aid, feed)` finds an article the index names (a lazy loader in the CLI); an id
+    the caller no longer has is skipped, so a stale index never shows a removed article.
+    """
+
+    def __init__(
+        self,
+        articles: Mapping[str, Article],
+        feed_title: Callable[[str], str],
+        *,
+        index: TermIndex | None = None,
+        body_words: Callable[[Article], str] | None = None,
+        article: Callable[[str, str], Article | None] | None = None,
+    ) -> None:
         self._articles = articles
         self._feed_title = feed_title
-        self._meta = _Postings()  # headline, kicker, lead, author, tag words
-        self._body = _Postings()  # body text, once added
-        self._tags: dict[str, set[str]] = {}  # folded tag key -> ids
-        self._doc_tags: dict[str, tuple[str, ...]] = {}
-        self._by_feed: dict[str, set[str]] = {}  # feed id -> ids
-        self._feed_of: dict[str, str] = {}
-        self._prefixes: dict[str, set[str]] = {}  # first 3 chars -> terms (meta and body)
+        self.index = index if index is not None else TermIndex(None)
+        self._external_bodies = body_words
+        self._article = article or (lambda aid, _feed: articles.get(aid))
+        # In memory only: what add_many/add_body gave, to re-put a document when half changes.
+        self._docs: dict[str, Doc] = {}
+        self._body_terms: dict[str, tuple[str, ...]] = {}
         self._body_text: dict[str, bytes] = {}  # folded body words, compressed, for phrases
-        self._order: dict[str, tuple[float, str, str, str, str, str]] = {}  # newest first
         self._feed_terms: dict[str, frozenset[str]] = {}  # feed title -> its terms
-        self._folded: dict[str, str] = {}  # id -> folded headline|kicker|lead, filled by phrases
-        # Bodies are fed from a background thread while the UI searches: one lock for both.
+        self._folded: dict[str, str] = {}  # id -> folded headline|kicker|lead, for phrases
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
-        return len(self._order)
+        return self.index.count()
 
-    # ------------------------------------------------------------------ upkeep
+    # ------------------------------------------------------------------ upkeep (in memory)
 
     def add(self, article: Article) -> None:
         self.add_many((article,))
@@ -278,208 +237,139 @@ class SearchIndex:
     def add_many(self, articles: Iterable[Article]) -> None:
         """Index (or re-index) articles; an indexed body is kept until add_body replaces it."""
         with self._lock:
+            docs = []
             for article in articles:
-                aid = article.id
-                if aid in self._order:
-                    self._unindex_meta(aid)
-                found: list[str] = []
-                for text in (article.headline, article.kicker, article.lead, article.author):
-                    if text:
-                        found += text_terms.terms(text)
-                for tag in article.tags:
-                    found += text_terms.terms(tag)
-                for term in self._meta.add(aid, dict.fromkeys(found)):
-                    if term not in self._body.post:
-                        self._add_vocabulary(term)
-                tags = (text_terms.fold_tag(t) for t in article.tags if t.strip())
-                tag_keys = tuple(dict.fromkeys(tags))
-                for tag in tag_keys:
-                    post = self._tags.get(tag)
-                    if post is None:
-                        self._tags[tag] = {aid}
-                    else:
-                        post.add(aid)
-                self._doc_tags[aid] = tag_keys
-                self._feed_of[aid] = article.feed_id
-                self._by_feed.setdefault(article.feed_id, set()).add(aid)
-                self._order[aid] = newest_first_key(article)
-            self._sweep()
+                doc = doc_for(article)
+                self._docs[article.id] = doc
+                self._folded.pop(article.id, None)
+                docs.append(self._with_body(doc))
+            self.index.put(docs)
+
+    def _with_body(self, doc: Doc) -> Doc:
+        body = self._body_terms.get(doc.aid)
+        if not body:
+            return doc
+        terms = dict.fromkeys(doc.terms)
+        terms.update(dict.fromkeys(body))
+        return Doc(doc.aid, doc.feed, doc.sig, doc.t, doc.tags, terms)
 
     def add_body(self, article_id: str, text: str) -> None:
         """Make an article's plain body text searchable (replaces an earlier body)."""
         with self._lock:
-            if article_id not in self._order:
+            doc = self._docs.get(article_id)
+            if doc is None:
                 return
             words = text_terms.words(text)
-            terms = text_terms.terms_of_words(dict.fromkeys(words))
-            for term in self._body.add(article_id, dict.fromkeys(terms)):
-                if term not in self._meta.post:
-                    self._add_vocabulary(term)
+            self._body_terms[article_id] = tuple(text_terms.terms_of_words(dict.fromkeys(words)))
             self._body_text[article_id] = zlib.compress(f" {' '.join(words)} ".encode(), 1)
-            self._sweep()
+            self.index.put([self._with_body(doc)])
 
     def remove(self, article_id: str) -> None:
         with self._lock:
-            if article_id not in self._order:
-                return
-            self._unindex_meta(article_id)
-            self._body.remove(article_id)
+            self._docs.pop(article_id, None)
+            self._body_terms.pop(article_id, None)
             self._body_text.pop(article_id, None)
-            del self._order[article_id]
-            self._sweep()
-
-    def _unindex_meta(self, aid: str) -> None:
-        self._meta.remove(aid)
-        self._folded.pop(aid, None)
-        for tag in self._doc_tags.pop(aid, ()):
-            post = self._tags.get(tag)
-            if post is not None:
-                post.discard(aid)
-                if not post:
-                    del self._tags[tag]
-        feed_id = self._feed_of.pop(aid, None)
-        if feed_id is not None:
-            members = self._by_feed.get(feed_id)
-            if members is not None:
-                members.discard(aid)
-                if not members:
-                    del self._by_feed[feed_id]
-
-    def _sweep(self) -> None:
-        for index, other in ((self._meta, self._body), (self._body, self._meta)):
-            if index.needs_sweep():
-                for term in index.sweep():
-                    if term not in other.post:
-                        bucket = self._prefixes.get(term[:3])
-                        if bucket is not None:
-                            bucket.discard(term)
-                            if not bucket:
-                                del self._prefixes[term[:3]]
-
-    def _add_vocabulary(self, term: str) -> None:
-        bucket = self._prefixes.get(term[:3])
-        if bucket is None:
-            self._prefixes[term[:3]] = {term}
-        else:
-            bucket.add(term)
+            self._folded.pop(article_id, None)
+            self.index.delete([article_id])
 
     # ------------------------------------------------------------------ query
 
     def search(self, query: str | Query, *, limit: int | None = None) -> list[str]:
         """Ids of the matching articles, newest first."""
-        with self._lock:
-            q = query if isinstance(query, Query) else parse_query(query)
-            if q.is_empty() or (limit is not None and limit <= 0):
-                return []
-            feed_terms = self._current_feed_terms()
-            required: list[set[str]] = []
-            excluded: list[set[str]] = []
-            # " folded words " to find in the text; a word still being typed leaves the end open.
-            phrases: list[str] = []
-            not_phrases: list[str] = []
-
-            last = len(q.words) - 1
-            for i, word in enumerate(q.words):
-                words = text_terms.words(word)
-                prefix = q.prefix and i == last
-                for j, w in enumerate(words):
-                    at_end = prefix and j == len(words) - 1
-                    term = text_terms.term_of(w)
-                    if term or at_end:
-                        required.append(self._word_docs(term, w if at_end else None, feed_terms))
-                if len(words) > 1:  # "US-Kongress": these words together, in this order
-                    phrases.append(" " + " ".join(words) + ("" if prefix else " "))
-            for phrase in q.phrases:
-                words = text_terms.words(phrase)
-                for w in words:
-                    term = text_terms.term_of(w)
-                    if term:
-                        required.append(self._word_docs(term, None, None))
-                phrases.append(" " + " ".join(words) + " ")
-            for tag in q.tags:
-                required.append(self._tags.get(text_terms.fold_tag(tag), set()))
-            if q.feeds:
-                required.append(self._feed_docs(q.feeds))
-            for word in q.not_words:
-                words = text_terms.words(word)
-                if len(words) > 1:
-                    not_phrases.append(" " + " ".join(words) + " ")
-                else:
-                    term = text_terms.term_of(words[0])
-                    if term:
-                        excluded.append(self._word_docs(term, None, feed_terms))
-            not_phrases += [" " + " ".join(text_terms.words(p)) + " " for p in q.not_phrases]
-            for tag in q.not_tags:
-                excluded.append(self._tags.get(text_terms.fold_tag(tag), set()))
-            if q.not_feeds:
-                excluded.append(self._feed_docs(q.not_feeds))
-
-            if required:
-                required.sort(key=len)
-                candidates = set(required[0])
-                for docs in required[1:]:
-                    candidates &= docs
-            else:
-                candidates = set(self._order)
-            candidates.difference_update(*excluded)
-            articles = self._articles
-            if q.unread is not None or q.starred is not None:
-                keep = set()
-                for d in candidates:
-                    art = articles.get(d)
-                    if art is None:
-                        continue
-                    if q.unread is not None and art.read == q.unread:
-                        continue
-                    if q.starred is not None and art.starred != q.starred:
-                        continue
-                    keep.add(d)
-                candidates = keep
-            candidates = {d for d in candidates if d in articles}
-            order = self._order.__getitem__
-            if not phrases and not not_phrases:
-                if limit is not None and limit < len(candidates):
-                    return heapq.nsmallest(limit, candidates, key=order)
-                return sorted(candidates, key=order)
-            out: list[str] = []
-            for d in sorted(candidates, key=order):
-                if all(self._has_phrase(d, p) for p in phrases) and not any(
-                    self._has_phrase(d, p) for p in not_phrases
-                ):
-                    out.append(d)
-                    if limit is not None and len(out) >= limit:
-                        break
-            return out
-
-    def _word_docs(
-        self, term: str | None, prefix: str | None, feed_terms: dict[str, frozenset[str]] | None
-    ) -> set[str]:
-        """Articles with a query word: its term, a term it begins (prefix), its feed's title."""
-        terms = [term] if term else []
-        if prefix and len(prefix) >= MIN_PREFIX:
-            terms += self._expand(prefix)
-        out: set[str] = set()
-        for t in terms:
-            out |= self._meta.docs(t)
-            out |= self._body.docs(t)
-        if feed_terms:
-            for feed_id, fterms in feed_terms.items():
-                if (term and term in fterms) or (
-                    prefix
-                    and len(prefix) >= MIN_PREFIX
-                    and any(f.startswith(prefix) for f in fterms)
-                ):
-                    out |= self._by_feed[feed_id]
-        return out
-
-    def _expand(self, prefix: str) -> list[str]:
-        if len(prefix) >= 3:
-            return [t for t in self._prefixes.get(prefix[:3], ()) if t.startswith(prefix)]
+        q = query if isinstance(query, Query) else parse_query(query)
+        if q.is_empty() or (limit is not None and limit <= 0):
+            return []
+        plan, phrases, not_phrases = self._plan(q)
         out: list[str] = []
-        for key, bucket in self._prefixes.items():
-            if key.startswith(prefix):
-                out.extend(bucket)
+        for art in self._newest_first(self.index.run(plan)):
+            if q.unread is not None and art.read == q.unread:
+                continue
+            if q.starred is not None and art.starred != q.starred:
+                continue
+            if (phrases or not_phrases) and not (
+                all(self._has_phrase(art, p) for p in phrases)
+                and not any(self._has_phrase(art, p) for p in not_phrases)
+            ):
+                continue
+            out.append(art.id)
+            if limit is not None and len(out) >= limit:
+                break
         return out
+
+    def _newest_first(self, rows: Iterable[tuple[str, str, float]]) -> Iterator[Article]:
+        """The articles of index rows (in time order), ties on time put in `newest_first_key`
+        order, which the caller shares with every other list; ids the caller lacks skipped."""
+        same: list[Article] = []
+        at: float | None = None
+        for aid, feed, t in rows:
+            if t != at:
+                if len(same) > 1:
+                    same.sort(key=newest_first_key)
+                yield from same
+                same.clear()
+                at = t
+            art = self._article(aid, feed)
+            if art is not None:
+                same.append(art)
+        if len(same) > 1:
+            same.sort(key=newest_first_key)
+        yield from same
+
+    def _plan(self, q: Query) -> tuple[Plan, list[str], list[str]]:
+        feed_terms = self._current_feed_terms()
+        plan = Plan()
+        # " folded words " to find in the text; a word still being typed leaves the end open.
+        phrases: list[str] = []
+        not_phrases: list[str] = []
+        last = len(q.words) - 1
+        for i, word in enumerate(q.words):
+            words = text_terms.words(word)
+            prefix = q.prefix and i == last
+            for j, w in enumerate(words):
+                at_end = prefix and j == len(words) - 1
+                term = text_terms.term_of(w)
+                if term or at_end:
+                    plan.all_of.append(self._alternatives(term, w if at_end else None, feed_terms))
+            if len(words) > 1:  # "US-Kongress": these words together, in this order
+                phrases.append(" " + " ".join(words) + ("" if prefix else " "))
+        for phrase in q.phrases:
+            words = text_terms.words(phrase)
+            for w in words:
+                term = text_terms.term_of(w)
+                if term:
+                    plan.all_of.append(Alternatives(terms=[term]))
+            phrases.append(" " + " ".join(words) + " ")
+        plan.tags = [text_terms.fold_tag(tag) for tag in q.tags]
+        if q.feeds:
+            plan.feeds.append(self._feed_ids(q.feeds))
+        for word in q.not_words:
+            words = text_terms.words(word)
+            if len(words) > 1:
+                not_phrases.append(" " + " ".join(words) + " ")
+            else:
+                term = text_terms.term_of(words[0])
+                if term:
+                    plan.none_of.append(self._alternatives(term, None, feed_terms))
+        not_phrases += [" " + " ".join(text_terms.words(p)) + " " for p in q.not_phrases]
+        plan.not_tags = [text_terms.fold_tag(tag) for tag in q.not_tags]
+        if q.not_feeds:
+            plan.not_feeds = self._feed_ids(q.not_feeds)
+        return plan, phrases, not_phrases
+
+    def _alternatives(
+        self, term: str | None, prefix: str | None, feed_terms: dict[str, frozenset[str]]
+    ) -> Alternatives:
+        """A query word: its term, the terms it begins (prefix), feeds with it in their title."""
+        alt = Alternatives(terms=[term] if term else [])
+        long_enough = prefix is not None and len(prefix) >= MIN_PREFIX
+        if prefix and long_enough:
+            alt.prefixes.append(prefix)
+        for feed_id, fterms in feed_terms.items():
+            if (term and term in fterms) or (
+                prefix and long_enough and any(f.startswith(prefix) for f in fterms)
+            ):
+                alt.feeds.add(feed_id)
+        return alt
 
     def _current_feed_terms(self) -> dict[str, frozenset[str]]:
         """Feed id -> terms of its current title (titles are read live: renames count)."""
@@ -487,7 +377,7 @@ class SearchIndex:
         if len(cache) > 10_000:
             cache.clear()
         out = {}
-        for feed_id in self._by_feed:
+        for feed_id in self.index.feeds():
             title = self._feed_title(feed_id) or ""
             terms = cache.get(title)
             if terms is None:
@@ -496,11 +386,11 @@ class SearchIndex:
                 out[feed_id] = terms
         return out
 
-    def _feed_docs(self, values: list[str]) -> set[str]:
-        """Articles of the feeds whose title contains, or whose id is, any of `values`."""
+    def _feed_ids(self, values: list[str]) -> set[str]:
+        """The feeds whose title contains, or whose id is, any of `values`."""
         wanted = [(v, text_terms.fold(v)) for v in values]
         out: set[str] = set()
-        for feed_id, members in self._by_feed.items():
+        for feed_id in self.index.feeds():
             title = text_terms.fold(self._feed_title(feed_id) or "")
             for raw, folded in wanted:
                 if (
@@ -508,22 +398,21 @@ class SearchIndex:
                     or feed_id == raw
                     or (len(raw) >= 4 and feed_id.startswith(raw))
                 ):
-                    out |= members
+                    out.add(feed_id)
                     break
         return out
 
-    def _has_phrase(self, aid: str, phrase: str) -> bool:
+    def _has_phrase(self, art: Article, phrase: str) -> bool:
         """Whether " folded words " occur in the article's headline, kicker, lead or body."""
-        folded = self._folded.get(aid)
-        if folded is None:
-            art = self._articles.get(aid)
-            if art is None:
-                return False
-            # Fields apart ("|" is never a word), so a phrase cannot run from one into the next.
-            fields = (art.headline, art.kicker, art.lead)
-            folded = " " + " | ".join(" ".join(text_terms.words(t)) for t in fields if t) + " "
-            self._folded[aid] = folded
+        with self._lock:
+            folded = self._folded.get(art.id)
+            if folded is None:
+                folded = self._folded[art.id] = folded_fields(art)
+                if len(self._folded) > 50_000:
+                    self._folded.clear()
         if phrase in folded:
             return True
-        body = self._body_text.get(aid)
+        if self._external_bodies is not None:
+            return phrase in self._external_bodies(art)
+        body = self._body_text.get(art.id)
         return body is not None and phrase in zlib.decompress(body).decode()

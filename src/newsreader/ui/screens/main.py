@@ -78,6 +78,7 @@ class MainScreen(Screen[None]):
         self._show_timer: Timer | None = None
         self._read_timer: Timer | None = None
         self._refresh_worker: Worker[None] | None = None
+        self._warned = 0  # library warnings already shown (the app shows those of opening)
         self._revision = -1
         self._quit_anyway = False
         self._retry_timer: Timer | None = None
@@ -142,6 +143,7 @@ class MainScreen(Screen[None]):
             Fold.NONE if not ui.fold_copies else Fold.STORIES if ui.fold_stories else Fold.COPIES
         )
         self._revision = self.library.revision
+        self._warned = len(self.library.warnings)
         self.query_one("#search").display = False
         self._fill_tags()
         self._fill_headlines()
@@ -233,7 +235,7 @@ class MainScreen(Screen[None]):
         elif kind is ViewKind.FEED:
             items = lib.newest_first(a for a in lib.articles.values() if a.feed_id == value)
         elif kind is ViewKind.SEARCH:
-            items = lib.search(value)
+            items = lib.search(value, sync=False)  # _sync_search keeps the index current
         else:
             items = lib.newest_first()
         if self.unread_only and kind is not ViewKind.UNREAD:
@@ -297,6 +299,8 @@ class MainScreen(Screen[None]):
         if rebuild or self.library.revision != self._revision:
             if self.library.revision != self._revision:
                 self._build_indexes()  # a reload dropped them with the old articles
+            else:
+                self._sync_search()
             self._revision = self.library.revision
             self.copy_groups.changed()
             self._fill_headlines(keep=self.headlines.article_id)
@@ -1010,11 +1014,28 @@ class MainScreen(Screen[None]):
     @work(thread=True, group="indexes", exit_on_error=False)
     def _build_indexes(self) -> None:
         revision, changes = self.library.revision, self.copy_groups.changes
-        self.library.build_indexes()
+        self.library.related_index  # noqa: B018 - builds on first use
         mode = self.copy_groups.mode
         copies = self.copy_groups.work_out(Fold.COPIES) if mode is Fold.COPIES else None
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._indexes_built, revision, copies, changes)
+        self._sync_search_now()
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _sync_search(self) -> None:
+        """Index what the last commits changed (any process's), off the screen's thread."""
+        self._sync_search_now()
+
+    def _sync_search_now(self) -> None:
+        if self.library.sync_search() and not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._search_synced)
+
+    def _search_synced(self) -> None:
+        for warning in self.library.warnings[self._warned :]:
+            self.notify(translate_message(warning), severity="warning", markup=False)
+        self._warned = len(self.library.warnings)
+        if self.view.kind is ViewKind.SEARCH:  # the results now include what was just indexed
+            self._fill_headlines(keep=self.headlines.article_id)
 
     def _indexes_built(
         self, revision: int, copies: dict[str, list[str]] | None, changes: int

@@ -1,0 +1,135 @@
+"""Searching a cache from a fresh process without loading it (the CLI's `search`).
+
+`Library.open` reads every article of the cache (about 1.5 s at 100,000); a query needs only
+the term index (search.sqlite, synced here for the feeds that changed since it was last used),
+the feed titles, and the articles it returns: those feeds' files are read on demand. Readers
+take no lock (store/peek.py); a file deleted under us by another process's commit means a newer
+manifest, and the query runs again on it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from newsreader.indexes import terms as text_terms
+from newsreader.indexes.fulltext import FILE_NAME, TermIndex
+from newsreader.indexes.search import SearchIndex
+from newsreader.indexes.search_sync import SyncResult, sync
+from newsreader.models import Article
+from newsreader.sanitize import search_text
+from newsreader.store import peek
+
+_ATTEMPTS = 3
+
+
+class Unavailable(Exception):
+    """This cache cannot be searched this way (none yet, an older layout, damage): open it."""
+
+
+def body_words(html: str) -> str:
+    """A body as " folded words " for phrase matching (the same words the index holds)."""
+    return " " + " ".join(text_terms.words(search_text(html))) + " " if html else ""
+
+
+def index_for(root: Path, *, writable: bool = True) -> TermIndex:
+    """The term index of the cache in `root` (in memory when the folder cannot be written)."""
+    return TermIndex(Path(root) / FILE_NAME if writable else None)
+
+
+def sync_or_recover(index: TermIndex, root: Path) -> tuple[SyncResult, TermIndex]:
+    """`sync`, surviving a damaged index file (moved aside, rebuilt) and a folder that cannot
+    be written (the index is then kept in memory for this process). Returns the index to use."""
+    try:
+        return sync(index, root), index
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or index.path is None:
+            raise
+        memory = index_for(root, writable=False)
+        memory.warnings.append(
+            f"search index cannot be written ({exc}); searching from memory this time"
+        )
+        index.close()
+        return sync(memory, root), memory
+    except sqlite3.DatabaseError as exc:
+        index.recover(exc)
+        return sync(index, root), index
+
+
+class CacheSearch:
+    """One process's view of a cache for queries; see the module docstring."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.warnings: list[str] = []
+        self._titles: dict[str, str] = {}
+        self._articles: dict[str, dict[str, Article]] = {}  # feed id -> its articles
+        self._bodies: dict[str, dict[str, str]] = {}
+        self._manifest: peek.Manifest | None = None
+        # A folder we cannot write (a read-only mount): the index lives in memory this time.
+        self.index = index_for(self.root, writable=os.access(self.root, os.W_OK))
+
+    def feed_title(self, feed_id: str) -> str:
+        return self._titles.get(feed_id, "")
+
+    def search(self, query: str, limit: int | None = None) -> list[Article]:
+        for _ in range(_ATTEMPTS):
+            try:
+                m = peek.manifest(self.root)
+            except (OSError, peek.CorruptFile) as exc:
+                raise Unavailable(str(exc)) from None
+            if m is None:
+                raise Unavailable("no cache of this version here")
+            self._manifest = m
+            self._articles.clear()
+            self._bodies.clear()
+            try:
+                self._titles = peek.feed_titles(self.root, m)
+                self._sync()
+                searcher = SearchIndex(
+                    {},
+                    self.feed_title,
+                    index=self.index,
+                    body_words=self._body_words,
+                    article=self._article,
+                )
+                ids = searcher.search(query, limit=limit)
+                return [self._article(aid, "") for aid in ids]  # type: ignore[misc]
+            except FileNotFoundError:
+                continue  # a commit replaced a file we were about to read: again, on it
+            except peek.CorruptFile as exc:
+                raise Unavailable(str(exc)) from None
+        raise Unavailable("the cache kept changing while being searched")
+
+    def _sync(self) -> None:
+        result, self.index = sync_or_recover(self.index, self.root)
+        self.warnings += self.index.warnings
+        self.index.warnings.clear()
+        if result.left:
+            raise FileNotFoundError  # changed under us: run again on the newer manifest
+
+    def _article(self, aid: str, feed_id: str) -> Article | None:
+        if not feed_id:  # asked again for an article already returned
+            for arts in self._articles.values():
+                if aid in arts:
+                    return arts[aid]
+            return None
+        known = self._articles.get(feed_id)
+        if known is None:
+            assert self._manifest is not None
+            loaded = peek.feed_articles(self.root, self._manifest, feed_id)
+            known = self._articles[feed_id] = {a.id: a for a in loaded}
+        return known.get(aid)
+
+    def _body_words(self, art: Article) -> str:
+        bodies = self._bodies.get(art.feed_id)
+        if bodies is None:
+            assert self._manifest is not None
+            bodies = self._bodies[art.feed_id] = peek.feed_bodies(
+                self.root, self._manifest, art.feed_id
+            )
+        return body_words(bodies.get(art.id, ""))
+
+    def close(self) -> None:
+        self.index.close()
