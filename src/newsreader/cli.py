@@ -396,7 +396,21 @@ def _cmd_refresh(lib: Library, args: argparse.Namespace) -> int:
     if tty:
         sys.stderr.write("\r\x1b[K")
     print(summary.line())
+    _keep_search_current(lib)
     return refresh_exit_code(summary)
+
+
+def _keep_search_current(lib: Library) -> None:
+    """After a refresh (from cron, say), bring the search index up to date so the next `search`
+    answers at once: the feeds that changed, their new articles only. Only once someone has
+    searched (the index exists); a first search builds it. A failure here is not the refresh's."""
+    import sqlite3
+
+    from newsreader.indexes.fulltext import FILE_NAME
+
+    if (lib.store.root / FILE_NAME).exists():
+        with contextlib.suppress(sqlite3.Error, OSError):
+            lib.sync_search()
 
 
 def refresh_exit_code(summary: RefreshSummary) -> int:

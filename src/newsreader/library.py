@@ -25,7 +25,7 @@ from newsreader.config import FULL_TEXT_MODES, Retention, Settings, load_setting
 from newsreader.feed_urls import LibraryError, normalise_feed_url
 from newsreader.i18n import N_
 from newsreader.indexes.fulltext import TermIndex
-from newsreader.indexes.on_disk import body_words, index_for, sync_or_recover
+from newsreader.indexes.on_disk import index_for, sync_or_recover
 from newsreader.indexes.related import Related, RelatedIndex
 from newsreader.indexes.search import SearchIndex
 from newsreader.lead_once import drop_repeated_lead
@@ -59,7 +59,6 @@ class Library:
     _related: RelatedIndex | None = None
     _search: SearchIndex | None = None
     _terms: TermIndex | None = None  # the search index on disk (search.sqlite), synced on use
-    _phrase_bodies: dict[str, str] = field(default_factory=dict)  # id -> folded body words
     revision: int = 0  # bumped when the article objects are replaced (a reload)
 
     # ----------------------------------------------------------------- opening
@@ -106,7 +105,6 @@ class Library:
         self.feeds = snap.feeds
         self.articles = snap.articles
         self._related = None
-        self._phrase_bodies = {}
 
     @property
     def related_index(self) -> RelatedIndex:
@@ -125,8 +123,7 @@ class Library:
                 self.articles,
                 self.feed_title,
                 index=self._terms,
-                body_words=self._body_words,
-                article=lambda aid, _feed: self.articles.get(aid),
+                live=lambda: self.articles,
             )
         return self._search
 
@@ -142,15 +139,6 @@ class Library:
         self.warnings += index.warnings
         index.warnings.clear()
         return result.indexed
-
-    def _body_words(self, article: Article) -> str:
-        words = self._phrase_bodies.get(article.id)
-        if words is None:
-            if len(self._phrase_bodies) > 2_000:
-                self._phrase_bodies.clear()
-            words = body_words(self.store.body(article.feed_id, article.id))
-            self._phrase_bodies[article.id] = words
-        return words
 
     def build_indexes(self) -> None:
         """Build the related index and bring the search index up to date (the UI does it in a
@@ -360,8 +348,6 @@ class Library:
             changed.append(art)
         if changed and self._related is not None:
             self._related.add_many(changed)
-        for art in changed:
-            self._phrase_bodies.pop(art.id, None)
         self._drop(result.pruned)
         for article_id, value in batch.read.items():
             if article_id in self.articles:

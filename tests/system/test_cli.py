@@ -191,3 +191,34 @@ def test_corrupt_and_newer_cache_give_one_line_not_a_traceback(served, data_dir,
     manifest.write_text(_json.dumps(data))
     code, _, err = run(capsys, "list")
     assert code == 1 and "newer" in err and err.count("\n") == 1
+
+
+def test_refresh_keeps_the_search_index_current_once_someone_has_searched(served, data_dir, capsys):
+    """The first search builds search.sqlite; from then on `refresh` (cron) indexes what it
+    brought, so the next search has nothing to catch up with, and finds the new story."""
+    from newsreader.indexes.fulltext import FILE_NAME, TermIndex
+    from newsreader.store import peek
+
+    run(capsys, "add", served.url("/war.xml"))
+    assert run(capsys, "refresh")[0] == 0
+    assert not (data_dir / FILE_NAME).exists()  # nobody searched yet: the refresh built none
+    assert run(capsys, "search", "Waffenruhe")[0] == 0
+    assert (data_dir / FILE_NAME).exists()
+
+    served.route(
+        "/war.xml",
+        body=rss(
+            "Kriegsticker",
+            [item(9, "Gefangenenaustausch am Schwarzen Meer", ("Ukraine",), hours=0)],
+        ),
+    )
+    code, out, _ = run(capsys, "refresh")
+    assert code == 0 and "1 new article" in out
+    index = TermIndex(data_dir / FILE_NAME)
+    try:
+        m = peek.manifest(data_dir)
+        assert m is not None and index.fed() == peek.generations(m)  # current, before a search
+    finally:
+        index.close()
+    code, out, _ = run(capsys, "search", "Gefangenenaustausch")
+    assert code == 0 and "Gefangenenaustausch am Schwarzen Meer" in out

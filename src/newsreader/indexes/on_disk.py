@@ -13,12 +13,10 @@ import os
 import sqlite3
 from pathlib import Path
 
-from newsreader.indexes import terms as text_terms
 from newsreader.indexes.fulltext import FILE_NAME, TermIndex
 from newsreader.indexes.search import SearchIndex
 from newsreader.indexes.search_sync import SyncResult, sync
 from newsreader.models import Article
-from newsreader.sanitize import search_text
 from newsreader.store import peek
 
 _ATTEMPTS = 3
@@ -26,11 +24,6 @@ _ATTEMPTS = 3
 
 class Unavailable(Exception):
     """This cache cannot be searched this way (none yet, an older layout, damage): open it."""
-
-
-def body_words(html: str) -> str:
-    """A body as " folded words " for phrase matching (the same words the index holds)."""
-    return " " + " ".join(text_terms.words(search_text(html))) + " " if html else ""
 
 
 def index_for(root: Path, *, writable: bool = True) -> TermIndex:
@@ -65,7 +58,7 @@ class CacheSearch:
         self.warnings: list[str] = []
         self._titles: dict[str, str] = {}
         self._articles: dict[str, dict[str, Article]] = {}  # feed id -> its articles
-        self._bodies: dict[str, dict[str, str]] = {}
+        self._marks: dict[str, dict[str, tuple[bool, bool]]] = {}  # feed id -> its marks
         self._manifest: peek.Manifest | None = None
         # A folder we cannot write (a read-only mount): the index lives in memory this time.
         self.index = index_for(self.root, writable=os.access(self.root, os.W_OK))
@@ -83,7 +76,7 @@ class CacheSearch:
                 raise Unavailable("no cache of this version here")
             self._manifest = m
             self._articles.clear()
-            self._bodies.clear()
+            self._marks.clear()
             try:
                 self._titles = peek.feed_titles(self.root, m)
                 self._sync()
@@ -91,8 +84,8 @@ class CacheSearch:
                     {},
                     self.feed_title,
                     index=self.index,
-                    body_words=self._body_words,
                     article=self._article,
+                    marks=self._mark,
                 )
                 ids = searcher.search(query, limit=limit)
                 return [self._article(aid, "") for aid in ids]  # type: ignore[misc]
@@ -122,14 +115,13 @@ class CacheSearch:
             known = self._articles[feed_id] = {a.id: a for a in loaded}
         return known.get(aid)
 
-    def _body_words(self, art: Article) -> str:
-        bodies = self._bodies.get(art.feed_id)
-        if bodies is None:
+    def _mark(self, aid: str, feed_id: str) -> tuple[bool, bool]:
+        """(read, starred) from the feed's small marks file, not its articles."""
+        marks = self._marks.get(feed_id)
+        if marks is None:
             assert self._manifest is not None
-            bodies = self._bodies[art.feed_id] = peek.feed_bodies(
-                self.root, self._manifest, art.feed_id
-            )
-        return body_words(bodies.get(art.id, ""))
+            marks = self._marks[feed_id] = peek.feed_marks(self.root, self._manifest, feed_id)
+        return marks.get(aid, (False, False))
 
     def close(self) -> None:
         self.index.close()

@@ -19,12 +19,11 @@ first. The tokeniser and folding live in terms.py.
 from __future__ import annotations
 
 import threading
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from newsreader.indexes import terms as text_terms
-from newsreader.indexes.fulltext import Alternatives, Doc, Plan, TermIndex, order_of
+from newsreader.indexes.fulltext import Alternatives, Doc, Plan, TermIndex, order_of, words_of
 from newsreader.models import Article, newest_first_key
 
 _FILTER_KEYS = {"tag": "tag", "tags": "tag", "feed": "feed", "is": "is"}
@@ -172,34 +171,44 @@ def _add_word(q: Query, token: str, negated: bool) -> bool:
 
 def doc_for(article: Article, body_text: str = "", *, sig: int = 0) -> Doc:
     """An article as the term index holds it: distinct terms of its headline, kicker, lead,
-    author, tags and (plain) body text; its folded tag keys; its newest-first order."""
+    author, tags and (plain) body text; its folded tag keys; its time; and its headline,
+    kicker, lead and body as " folded words " for phrases."""
     found: list[str] = []
     for text in (article.headline, article.kicker, article.lead, article.author):
         if text:
             found += text_terms.terms(text)
     for tag in article.tags:
         found += text_terms.terms(tag)
-    if body_text:
-        found += text_terms.terms_of_words(dict.fromkeys(text_terms.words(body_text)))
+    body_words = text_terms.words(body_text) if body_text else []
+    if body_words:
+        found += text_terms.terms_of_words(dict.fromkeys(body_words))
     tags = tuple(dict.fromkeys(text_terms.fold_tag(t) for t in article.tags if t.strip()))
-    return Doc(article.id, article.feed_id, sig, order_of(article), tags, dict.fromkeys(found))
+    words = folded_fields(article, " ".join(body_words))
+    return Doc(
+        article.id, article.feed_id, sig, order_of(article), tags, dict.fromkeys(found), words
+    )
 
 
-def folded_fields(article: Article) -> str:
-    """Headline, kicker and lead as " folded words ", fields apart ("|" is never a word), so
-    a phrase cannot run from one into the next."""
-    fields = (article.headline, article.kicker, article.lead)
-    return " " + " | ".join(" ".join(text_terms.words(t)) for t in fields if t) + " "
+def folded_fields(article: Article, body_words: str = "") -> str:
+    """Headline, kicker, lead and body as " folded words ", fields apart ("|" is never a
+    word), so a phrase cannot run from one into the next."""
+    fields = [
+        " ".join(text_terms.words(t)) for t in (article.headline, article.kicker, article.lead) if t
+    ]
+    if body_words:
+        fields.append(body_words)
+    return " " + " | ".join(fields) + " "
 
 
 class SearchIndex:
     """Queries over a `TermIndex`, checked against the caller's live articles.
 
     Two ways to keep the term index current: in memory, `add_many`/`add_body`/`remove` (tests,
-    and any caller without a cache folder); on disk, `Library` syncs it from the cache's files
-    (search_sync.py) and gives `body_words` to read a body's folded words for phrases.
-    `article(aid, feed)` finds an article the index names (a lazy loader in the CLI); an id
-    the caller no longer has is skipped, so a stale index never shows a removed article.
+    and any caller without a cache folder); on disk, `Library` and the CLI sync it from the
+    cache's files (search_sync.py). `article(aid, feed)` finds an article the index names (a
+    lazy loader in the CLI); an id the caller no longer has is skipped, so a stale index never
+    shows a removed article. `marks(aid, feed)` gives (read, starred) without the article
+    where that is cheaper (the CLI reads the small mark files, not every article).
     """
 
     def __init__(
@@ -208,20 +217,20 @@ class SearchIndex:
         feed_title: Callable[[str], str],
         *,
         index: TermIndex | None = None,
-        body_words: Callable[[Article], str] | None = None,
         article: Callable[[str, str], Article | None] | None = None,
+        marks: Callable[[str, str], tuple[bool, bool]] | None = None,
+        live: Callable[[], Mapping[str, Article]] | None = None,
     ) -> None:
-        self._articles = articles
         self._feed_title = feed_title
         self.index = index if index is not None else TermIndex(None)
-        self._external_bodies = body_words
         self._article = article or (lambda aid, _feed: articles.get(aid))
+        self._marks = marks
+        # The caller's articles, all in memory (current mapping: a reload replaces it).
+        self._live = live if live is not None else (None if article else lambda: articles)
         # In memory only: what add_many/add_body gave, to re-put a document when half changes.
         self._docs: dict[str, Doc] = {}
-        self._body_terms: dict[str, tuple[str, ...]] = {}
-        self._body_text: dict[str, bytes] = {}  # folded body words, compressed, for phrases
+        self._bodies: dict[str, tuple[tuple[str, ...], str]] = {}  # id -> body terms, words
         self._feed_terms: dict[str, frozenset[str]] = {}  # feed title -> its terms
-        self._folded: dict[str, str] = {}  # id -> folded headline|kicker|lead, for phrases
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -241,17 +250,17 @@ class SearchIndex:
             for article in articles:
                 doc = doc_for(article)
                 self._docs[article.id] = doc
-                self._folded.pop(article.id, None)
                 docs.append(self._with_body(doc))
             self.index.put(docs)
 
     def _with_body(self, doc: Doc) -> Doc:
-        body = self._body_terms.get(doc.aid)
+        body = self._bodies.get(doc.aid)
         if not body:
             return doc
         terms = dict.fromkeys(doc.terms)
-        terms.update(dict.fromkeys(body))
-        return Doc(doc.aid, doc.feed, doc.sig, doc.t, doc.tags, terms)
+        terms.update(dict.fromkeys(body[0]))
+        words = doc.words + "| " + body[1] + " " if body[1] else doc.words
+        return Doc(doc.aid, doc.feed, doc.sig, doc.t, doc.tags, terms, words)
 
     def add_body(self, article_id: str, text: str) -> None:
         """Make an article's plain body text searchable (replaces an earlier body)."""
@@ -260,16 +269,14 @@ class SearchIndex:
             if doc is None:
                 return
             words = text_terms.words(text)
-            self._body_terms[article_id] = tuple(text_terms.terms_of_words(dict.fromkeys(words)))
-            self._body_text[article_id] = zlib.compress(f" {' '.join(words)} ".encode(), 1)
+            terms = tuple(text_terms.terms_of_words(dict.fromkeys(words)))
+            self._bodies[article_id] = (terms, " ".join(words))
             self.index.put([self._with_body(doc)])
 
     def remove(self, article_id: str) -> None:
         with self._lock:
             self._docs.pop(article_id, None)
-            self._body_terms.pop(article_id, None)
-            self._body_text.pop(article_id, None)
-            self._folded.pop(article_id, None)
+            self._bodies.pop(article_id, None)
             self.index.delete([article_id])
 
     # ------------------------------------------------------------------ query
@@ -280,40 +287,41 @@ class SearchIndex:
         if q.is_empty() or (limit is not None and limit <= 0):
             return []
         plan, phrases, not_phrases = self._plan(q)
+        rows = self.index.run(plan, words=bool(phrases or not_phrases))
+        flags = q.unread is not None or q.starred is not None
+        if flags and self._marks is not None:  # the cheap check first: no article loaded
+            marks = self._marks
+            rows = [r for r in rows if _flags_match(q, *marks(r[0], r[1]))]
+        if self._live is not None:
+            found = _in_order(_known(rows, self._live()))
+        else:
+            found = self._loaded_in_order(rows)  # loads lazily: a limit stops it early
         out: list[str] = []
-        for art in self._newest_first(self.index.run(plan)):
-            if q.unread is not None and art.read == q.unread:
+        for art, blob in found:
+            if flags and not _flags_match(q, art.read, art.starred):
                 continue
-            if q.starred is not None and art.starred != q.starred:
-                continue
-            if (phrases or not_phrases) and not (
-                all(self._has_phrase(art, p) for p in phrases)
-                and not any(self._has_phrase(art, p) for p in not_phrases)
-            ):
-                continue
+            if phrases or not_phrases:
+                words = words_of(blob)
+                if not all(p in words for p in phrases) or any(p in words for p in not_phrases):
+                    continue
             out.append(art.id)
             if limit is not None and len(out) >= limit:
                 break
         return out
 
-    def _newest_first(self, rows: Iterable[tuple[str, str, float]]) -> Iterator[Article]:
-        """The articles of index rows (in time order), ties on time put in `newest_first_key`
-        order, which the caller shares with every other list; ids the caller lacks skipped."""
-        same: list[Article] = []
-        at: float | None = None
-        for aid, feed, t in rows:
-            if t != at:
-                if len(same) > 1:
-                    same.sort(key=newest_first_key)
-                yield from same
-                same.clear()
-                at = t
+    def _loaded_in_order(
+        self, rows: list[tuple[str, str, float, bytes | None]]
+    ) -> Iterator[tuple[Article, bytes | None]]:
+        """The articles of index rows (in time order), one tie group at a time."""
+        same: list[tuple[float, Article, bytes | None]] = []
+        for aid, feed, t, blob in rows:
+            if same and t != same[0][0]:
+                yield from _in_order(same)
+                same = []
             art = self._article(aid, feed)
             if art is not None:
-                same.append(art)
-        if len(same) > 1:
-            same.sort(key=newest_first_key)
-        yield from same
+                same.append((t, art, blob))
+        yield from _in_order(same)
 
     def _plan(self, q: Query) -> tuple[Plan, list[str], list[str]]:
         feed_terms = self._current_feed_terms()
@@ -402,17 +410,37 @@ class SearchIndex:
                     break
         return out
 
-    def _has_phrase(self, art: Article, phrase: str) -> bool:
-        """Whether " folded words " occur in the article's headline, kicker, lead or body."""
-        with self._lock:
-            folded = self._folded.get(art.id)
-            if folded is None:
-                folded = self._folded[art.id] = folded_fields(art)
-                if len(self._folded) > 50_000:
-                    self._folded.clear()
-        if phrase in folded:
-            return True
-        if self._external_bodies is not None:
-            return phrase in self._external_bodies(art)
-        body = self._body_text.get(art.id)
-        return body is not None and phrase in zlib.decompress(body).decode()
+
+def _flags_match(q: Query, read: bool, starred: bool) -> bool:
+    return (q.unread is None or read != q.unread) and (q.starred is None or starred == q.starred)
+
+
+def _known(
+    rows: list[tuple[str, str, float, bytes | None]], articles: Mapping[str, Article]
+) -> list[tuple[float, Article, bytes | None]]:
+    get = articles.get
+    return [(r[2], a, r[3]) for r in rows if (a := get(r[0])) is not None]
+
+
+def _in_order(
+    items: list[tuple[float, Article, bytes | None]],
+) -> Iterator[tuple[Article, bytes | None]]:
+    """Rows in time order with ties on time put in `newest_first_key` order (headline, link,
+    guid, id), the order every list of the reader shares."""
+    n = len(items)
+    i = 0
+    while i < n:
+        t = items[i][0]
+        j = i + 1
+        while j < n and items[j][0] == t:
+            j += 1
+        if j - i == 1:
+            yield items[i][1], items[i][2]
+        else:
+            for _t, art, blob in sorted(items[i:j], key=_tie_key):
+                yield art, blob
+        i = j
+
+
+def _tie_key(item: tuple[float, Article, bytes | None]) -> tuple[float, str, str, str, str, str]:
+    return newest_first_key(item[1])

@@ -63,6 +63,14 @@ def feed_articles(root: Path, m: _Manifest, feed_id: str, *, marks: bool = True)
     return out
 
 
+def feed_marks(root: Path, m: _Manifest, feed_id: str) -> dict[str, tuple[bool, bool]]:
+    """One feed's (read, starred) marks that differ from unread and unstarred."""
+    refs = m.shards.get(feed_id)
+    if refs is None or not refs.state:
+        return {}
+    return _read_shard(root, feed_id, "state", refs.state)
+
+
 def feed_bodies(root: Path, m: _Manifest, feed_id: str) -> dict[str, str]:
     refs = m.shards.get(feed_id)
     if refs is None or not refs.body:
