@@ -4,7 +4,7 @@
     .venv/bin/python bench/app_bench.py [--feeds 500] [--per-feed 50] [--runs 5]
 
 0. The cache: the shared bench corpus (`../shared/bench/gen_corpus.py`, seed 42, as in
-   refresh_bench), ingested from its files.
+   refresh_bench and search_bench), served on loopback and refreshed in (search_bench's).
 1. Start to first paint: the installed `newsreader` in a real terminal (tmux, 160x45); the
    clock starts when the command is typed and stops when `capture-pane` (polled every 10 ms)
    shows the filled headline list. Includes interpreter start, imports, loading the cache and
@@ -35,9 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from newsreader.config import Settings, UiSettings  # noqa: E402
-from newsreader.ingest.refresh import refresh_sync  # noqa: E402
 from newsreader.library import Library  # noqa: E402
-from newsreader.opml import read_opml  # noqa: E402
 
 SHARED = HERE.parents[1] / "shared" / "bench"
 
@@ -48,31 +46,14 @@ def pct(values: list[float], p: float) -> float:
 
 
 def build_cache(data: Path, feeds: int, per_feed: int) -> int:
-    """Ingest the shared bench corpus (the same as refresh_bench) through file:// URLs."""
-    corpus = Path(f"/tmp/bench/app-corpus-{feeds}x{per_feed}")
-    if not (corpus / "feeds.opml").exists():
-        subprocess.run(
-            [
-                sys.executable,
-                str(SHARED / "gen_corpus.py"),
-                str(corpus),
-                "--feeds",
-                str(feeds),
-                "--items",
-                str(per_feed),
-                "--seed",
-                "42",
-            ],
-            check=True,
-            capture_output=True,
-        )
-    entries = [
-        ((corpus / "feeds" / Path(f.url).name).as_uri(), f.title, f.tags)
-        for f in read_opml((corpus / "feeds.opml").read_bytes())
-    ]
+    """The shared bench corpus (as in refresh_bench and search_bench: generated, served on
+    loopback, `newsreader import` + `refresh`), copied so the runs here cannot change it."""
+    if per_feed != 50:
+        raise SystemExit("the cached corpora have 50 items per feed")
+    from search_bench import build_cache as served_cache
+
+    shutil.copytree(served_cache(feeds, 8890 + feeds % 100), data)
     with Library.open(data, settings=Settings()) as lib:
-        lib.add_feeds(entries)
-        refresh_sync(lib)
         return len(lib.articles)
 
 

@@ -33,7 +33,7 @@ from newsreader.models import Article, Feed, merge_tags, newest_first_key, tag_k
 from newsreader.opml import AddedFeeds, Skipped
 from newsreader.paths import Dirs, resolve_dirs
 from newsreader.sanitize import clean_line
-from newsreader.store import Batch, CommitResult, Snapshot, Store, StoreError
+from newsreader.store import Batch, CommitResult, Snapshot, Store, StoreError, gc_paused
 from newsreader.to_markdown import article_markdown
 
 
@@ -80,9 +80,10 @@ class Library:
                 )
             ) from None
         store = Store(Path(dirs.data))
-        warnings = store.open()
-        lib = cls(dirs=dirs, settings=settings, store=store, warnings=list(warnings))
-        lib._load()
+        with gc_paused():  # ~10 objects per article, no cycles among them (store/recovery.py)
+            warnings = store.open()
+            lib = cls(dirs=dirs, settings=settings, store=store, warnings=list(warnings))
+            lib._load()
         return lib
 
     @property

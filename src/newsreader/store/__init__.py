@@ -93,7 +93,14 @@ from newsreader.store.layout import _shard_path as _shard_path
 from newsreader.store.layout import _to_docs as _to_docs
 from newsreader.store.lock import WriteLock
 from newsreader.store.migrate import MIGRATIONS
-from newsreader.store.recovery import _drop_superseded, _Loaded, _open_dir, _read_all, _sweep
+from newsreader.store.recovery import (
+    _drop_superseded,
+    _Loaded,
+    _open_dir,
+    _read_all,
+    _sweep,
+    gc_paused,
+)
 from newsreader.store.txn import Batch, CommitResult, _Txn
 
 
@@ -391,6 +398,7 @@ class Store:
 
 
 __all__ = [
+    "gc_paused",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "AtomicJSONStorage",
