@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
 import shutil
 import statistics
@@ -101,6 +102,7 @@ async def in_app(data: Path, presses: int, articles: int) -> dict[str, list[floa
 
     settings = Settings(ui=UiSettings(refresh_on_start=False, refresh_minutes=0, read_delay=-1))
     lib = Library.open(data, settings=settings)
+    gc.freeze()  # as `newsreader` does after loading (cli._open): the cache out of GC passes
     app = NewsReaderApp(lib, state_file=data.parent / "ui.json", refresh_on_start=False)
     out: dict[str, list[float]] = {"key": [], "article": []}
     async with app.run_test(size=(160, 45)) as pilot:
