@@ -308,3 +308,21 @@ def test_the_cli_falls_back_to_opening_a_cache_it_cannot_read_quickly(
     """No cache yet: the ordinary path creates it and says nothing matches."""
     assert cli.main(["--data-dir", str(tmp_path / "new"), "search", "Magdeburg"]) == 1
     assert "no articles match" in capsys.readouterr().err
+
+
+def test_worker_threads_do_not_pile_up_connections_and_close_folds_the_wal(cache: Path) -> None:
+    """The reader searches and syncs from short-lived worker threads: each gets its own
+    connection, closed once its thread has ended; closing the library leaves one file."""
+    import threading
+
+    lib = Library.open(cache)
+    try:
+        lib.sync_search()
+        for _ in range(20):
+            worker = threading.Thread(target=lambda: lib.search("Magdeburg"))
+            worker.start()
+            worker.join()
+        assert lib._terms is not None and len(lib._terms._opened) <= 2
+    finally:
+        lib.close()
+    assert sorted(p.name for p in cache.glob(FILE_NAME + "*")) == [FILE_NAME]

@@ -155,6 +155,7 @@ class TermIndex:
         self._ready = False  # the file was checked and has our schema
         self._epoch = 0  # bumped when the file is replaced: threads reconnect
         self._feeds: list[str] | None = None
+        self._opened: list[tuple[threading.Thread, sqlite3.Connection]] = []  # every thread's
 
     # ------------------------------------------------------------------ the file
 
@@ -184,6 +185,12 @@ class TermIndex:
             )
             db.execute("PRAGMA synchronous=NORMAL")
             self._local.db, self._local.epoch = db, self._epoch
+            # Worker threads come and go: close the connections of those that ended.
+            for _thread, old in [x for x in self._opened if not x[0].is_alive()]:
+                with contextlib.suppress(sqlite3.Error):
+                    old.close()
+            self._opened = [x for x in self._opened if x[0].is_alive()]
+            self._opened.append((threading.current_thread(), db))
         return db
 
     def _open_file(self) -> sqlite3.Connection:
@@ -239,10 +246,12 @@ class TermIndex:
 
     def close(self) -> None:
         with self._lock:
-            for db in (self._memory, getattr(self._local, "db", None)):
+            # Every thread's connection: the last one to close folds the WAL into the file.
+            for db in [self._memory, *(c for _t, c in self._opened)]:
                 if db is not None:
                     with contextlib.suppress(sqlite3.Error):
                         db.close()
+            self._opened.clear()
             self._memory = None
             self._local = threading.local()
             self._epoch += 1
