@@ -59,6 +59,8 @@ class Library:
     _related: RelatedIndex | None = None
     _search: SearchIndex | None = None
     _terms: TermIndex | None = None  # the search index on disk (search.sqlite), synced on use
+    _ordered: tuple[int, list[Article]] | None = None  # (version, every article newest first)
+    _order_version: int = 0  # bumped whenever articles come, go or change
     revision: int = 0  # bumped when the article objects are replaced (a reload)
 
     # ----------------------------------------------------------------- opening
@@ -103,6 +105,7 @@ class Library:
     def adopt(self, snap: Snapshot) -> None:
         """Swap in a loaded state (on the thread that owns the in-memory state)."""
         self.revision += 1
+        self._order_version += 1
         self.feeds = snap.feeds
         self.articles = snap.articles
         self._related = None
@@ -125,6 +128,7 @@ class Library:
                 self.feed_title,
                 index=self._terms,
                 live=lambda: self.articles,
+                ordered=self._newest_first_cached,
             )
         return self._search
 
@@ -170,6 +174,17 @@ class Library:
 
     def sorted_feeds(self) -> list[Feed]:
         return sorted(self.feeds.values(), key=lambda f: (f.display_title.casefold(), f.id))
+
+    def _newest_first_cached(self) -> list[Article]:
+        """Every article newest first, sorted once per change (search's "everything but"
+        queries walk it instead of 100,000 index rows). Callers must not change it."""
+        version = self._order_version
+        cached = self._ordered
+        if cached is None or cached[0] != version:
+            cached = (version, sorted(list(self.articles.values()), key=newest_first_key))
+            if version == self._order_version:
+                self._ordered = cached
+        return cached[1]
 
     def newest_first(self, articles: Iterable[Article] | None = None) -> list[Article]:
         pool = self.articles.values() if articles is None else articles
@@ -334,6 +349,8 @@ class Library:
         return self.settings.retention_for(feed_id, feed.url if feed else "")
 
     def _apply(self, batch: Batch, result: CommitResult) -> None:
+        if batch.articles or batch.removed_feeds or result.pruned:
+            self._order_version += 1
         for feed_id in batch.removed_feeds:
             self.feeds.pop(feed_id, None)
             gone = [i for i, a in self.articles.items() if a.feed_id == feed_id]

@@ -194,6 +194,20 @@ class TermIndex:
         return db
 
     def _open_file(self) -> sqlite3.Connection:
+        """Open and set up the file. Two processes creating it at once: switching to WAL takes
+        an exclusive lock that SQLite does not wait for, so "locked" is retried here."""
+        deadline = time.monotonic() + 30.0
+        while True:
+            try:
+                return self._open_file_once()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def _open_file_once(self) -> sqlite3.Connection:
         assert self.path is not None
         db = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
         try:
@@ -203,7 +217,8 @@ class TermIndex:
                 db.close()
                 self._remove_files()
                 db = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA_SQL)
             db.execute(f"PRAGMA user_version={SCHEMA}")
         except sqlite3.DatabaseError:
@@ -441,6 +456,28 @@ class TermIndex:
         if self.path is None:  # one shared connection: under the lock
             return self._read(sql, args)
         return self._connect().execute(sql, args).fetchall()  # this thread's own connection
+
+    def excluded(self, plan: Plan) -> set[str]:
+        """Ids of the articles the plan's exclusions (none_of, not_tags, not_feeds) name."""
+        conds: list[str] = []
+        args: list[object] = []
+        expr = " OR ".join(a.match() for a in plan.none_of if a.match())
+        if expr:
+            conds.append("d.n IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+            args.append(expr)
+        feeds = set(plan.not_feeds)
+        for alt in plan.none_of:
+            feeds |= alt.feeds
+        if feeds:
+            conds.append(f"d.feed IN ({','.join('?' * len(feeds))})")
+            args.extend(sorted(feeds))
+        for tag in plan.not_tags:
+            conds.append("d.n IN (SELECT n FROM tags WHERE tag=?)")
+            args.append(_clean(tag))
+        if not conds:
+            return set()
+        sql = "SELECT d.aid FROM docs d WHERE " + " OR ".join(conds)
+        return {r[0] for r in self._read(sql, args)}
 
     def stats(self) -> dict[str, int]:
         docs = self._read("SELECT count(*) FROM docs")[0][0]

@@ -220,11 +220,13 @@ class SearchIndex:
         article: Callable[[str, str], Article | None] | None = None,
         marks: Callable[[str, str], tuple[bool, bool]] | None = None,
         live: Callable[[], Mapping[str, Article]] | None = None,
+        ordered: Callable[[], list[Article]] | None = None,
     ) -> None:
         self._feed_title = feed_title
         self.index = index if index is not None else TermIndex(None)
         self._article = article or (lambda aid, _feed: articles.get(aid))
         self._marks = marks
+        self._ordered = ordered  # every article newest first, when the caller keeps that list
         # The caller's articles, all in memory (current mapping: a reload replaces it).
         self._live = live if live is not None else (None if article else lambda: articles)
         # In memory only: what add_many/add_body gave, to re-put a document when half changes.
@@ -287,8 +289,20 @@ class SearchIndex:
         if q.is_empty() or (limit is not None and limit <= 0):
             return []
         plan, phrases, not_phrases = self._plan(q)
-        rows = self.index.run(plan, words=bool(phrases or not_phrases))
         flags = q.unread is not None or q.starred is not None
+        if self._ordered is not None and not (
+            plan.all_of or plan.tags or plan.feeds or phrases or not_phrases
+        ):
+            # Nothing required, only excluded ("unread", "-Sport starred"): walk the caller's
+            # own newest-first list past the few excluded ids instead of ~every index row.
+            excluded = self.index.excluded(plan)
+            kept = [
+                art.id
+                for art in self._ordered()
+                if art.id not in excluded and (not flags or _flags_match(q, art.read, art.starred))
+            ]
+            return kept if limit is None else kept[:limit]
+        rows = self.index.run(plan, words=bool(phrases or not_phrases))
         if flags and self._marks is not None:  # the cheap check first: no article loaded
             marks = self._marks
             rows = [r for r in rows if _flags_match(q, *marks(r[0], r[1]))]
