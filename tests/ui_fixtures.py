@@ -60,3 +60,13 @@ def make_app(data_dir: Path, state_dir: Path):  # noqa: ANN201 - NewsReaderApp
         state_file=state_dir / "ui.json",
         refresh_on_start=False,
     )
+
+
+async def settle(pilot, app=None) -> None:  # noqa: ANN001 - a Pilot and its App
+    """Let debounce timers, the index build and workers finish (three rounds: a worker's
+    result may start another)."""
+    app = app if app is not None else pilot.app
+    for _ in range(3):
+        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+        await pilot.pause()

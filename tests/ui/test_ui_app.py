@@ -11,17 +11,9 @@ from newsreader.ui.widgets.article_view import ArticleView
 from newsreader.ui.widgets.headline_list import HeadlineList
 from newsreader.ui.widgets.tag_pane import TagPane
 from sample_feeds import item, rss
-from ui_fixtures import make_app, open_library
+from ui_fixtures import make_app, open_library, settle
 
 pytestmark = pytest.mark.anyio  # anyio's pytest plugin comes with httpx
-
-
-async def settle(pilot, app) -> None:
-    """Let debounce timers, workers and refreshes finish."""
-    for _ in range(3):
-        await pilot.pause(0.2)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_first(pilot, app) -> MainScreen:

@@ -18,17 +18,9 @@ from newsreader.ui.widgets.article_view import ArticleView, RelatedBox
 from newsreader.ui.widgets.coverage import CoverageRow
 from newsreader.ui.widgets.headline_list import HeadlineList
 from sample_feeds import item, rss
-from ui_fixtures import make_app, open_library
+from ui_fixtures import make_app, open_library, settle
 
 pytestmark = pytest.mark.anyio
-
-
-async def settle(pilot, app) -> None:
-    """Let debounce timers, the index build and workers finish."""
-    for _ in range(3):
-        await pilot.pause(0.2)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def find(app, start: str, feed: str = "") -> Article:

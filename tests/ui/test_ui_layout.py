@@ -13,19 +13,12 @@ from newsreader.ui.widgets.article_view import ArticleView
 from newsreader.ui.widgets.headline_list import HeadlineList
 from newsreader.ui.widgets.tag_pane import TagPane
 from newsreader.views import View
-from ui_fixtures import make_app
+from ui_fixtures import make_app, settle
 
 pytestmark = pytest.mark.anyio
 
 HEADLINE_60 = "Stadtrat beschließt neuen Haushalt mit Rekordinvestitionen 2"
 assert len(HEADLINE_60) == 60
-
-
-async def settle(pilot, app) -> None:
-    for _ in range(3):
-        await pilot.pause(0.2)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def screen_lines(app: App[object]) -> list[str]:

@@ -9,16 +9,9 @@ from textual.widgets import Input
 from newsreader.ui.panes import Pane
 from newsreader.ui.widgets.headline_list import HeadlineList
 from newsreader.views import ViewKind
-from ui_fixtures import make_app
+from ui_fixtures import make_app, settle
 
 pytestmark = pytest.mark.anyio
-
-
-async def settle(pilot, app) -> None:
-    for _ in range(3):
-        await pilot.pause(0.2)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 @pytest.mark.parametrize(("size", "zoom"), [((80, 24), False), ((80, 24), True), ((200, 50), True)])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from newsreader.library import Library
-from ui_fixtures import build_demo_cache, copy_cache, make_app
+from ui_fixtures import build_demo_cache, copy_cache, make_app, settle
 
 WIDE = (150, 42)
 
@@ -27,13 +27,6 @@ def template(tmp_path_factory) -> Path:
 @pytest.fixture
 def app(template, tmp_path):
     return make_app(copy_cache(template, tmp_path / "data"), tmp_path)
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause(0.2)
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def test_three_panes_with_article_and_related(snap_compare, app):

@@ -11,16 +11,9 @@ from newsreader.ui.screens.main import MainScreen
 from newsreader.ui.screens.text_prompt import TextPrompt
 from newsreader.ui.widgets.tag_row import TagRow
 from newsreader.views import View
-from ui_fixtures import make_app, open_library
+from ui_fixtures import make_app, open_library, settle
 
 pytestmark = pytest.mark.anyio
-
-
-async def settle(pilot, app) -> None:
-    for _ in range(3):
-        await pilot.pause(0.2)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def tag_keys(screen: MainScreen) -> set[str]:
