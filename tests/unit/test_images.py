@@ -261,3 +261,22 @@ def test_the_reader_decodes_under_the_pixel_bound(tmp_path: Path) -> None:
         with pytest.raises(image_cache.ImageRefused):
             load_image(path)
         assert time.monotonic() - started < 1
+
+
+def test_one_img_scanner_for_pixels_and_kept_images() -> None:
+    """ingest/body_html reads <img> attributes once for both jobs: the first of a repeated
+    attribute wins (as in browsers), data-src stands in for a missing src, entities decoded."""
+    from newsreader.ingest.body_html import img_attributes, strip_pixels
+
+    tag = """<img data-src='https://c.example/lazy.jpg?a=1&amp;b=2' width=1 height="1">"""
+    assert img_attributes(tag) == {
+        "data-src": "https://c.example/lazy.jpg?a=1&b=2",
+        "width": "1",
+        "height": "1",
+    }
+    assert strip_pixels(f"<p>x{tag}</p>") == "<p>x</p>"  # 1x1: a counting pixel
+    html = '<img src="https://d.example/first.png" src="https://d.example/second.png">'
+    assert image_urls(html, 8) == ["https://d.example/first.png"]
+    assert image_urls('<img data-src="https://c.example/lazy.jpg">', 8) == [
+        "https://c.example/lazy.jpg"
+    ]

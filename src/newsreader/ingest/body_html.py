@@ -151,8 +151,10 @@ def flatten_nesting(html: str, limit: int = MAX_DEPTH) -> str:
 
 # -- tracking pixels ---------------------------------------------------------------------------
 
-_IMG_TAG = re.compile(r"<img\b[^<>]*>", re.I)
-_IMG_ATTR = re.compile(r"""\s(width|height|style|src)\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+)""", re.I)
+IMG_TAG = re.compile(r"<img\b[^<>]*>", re.I)
+_IMG_ATTR = re.compile(
+    r"""\s(width|height|style|src|data-src)\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+)""", re.I
+)
 _STYLE_SIZE = re.compile(r"(?<![-\w])(width|height)\s*:\s*(\d+)(?:\.\d*)?\s*px", re.I)
 _STYLE_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Hosts and paths that serve only counting pixels (FeedBurner, WordPress stats, analytics).
@@ -167,15 +169,23 @@ _TRACKER_SRC = re.compile(
 def strip_pixels(html: str) -> str:
     """The HTML without counting images (run before the sanitiser: it needs `style`)."""
     if "<img" in html or "<IMG" in html or "<Img" in html:
-        return _IMG_TAG.sub(_drop_pixel_tag, html)
+        return IMG_TAG.sub(_drop_pixel_tag, html)
     return html
 
 
-def _drop_pixel_tag(match: re.Match[str]) -> str:
+def img_attributes(tag: str) -> dict[str, str]:
+    """width, height, style, src and data-src of one `<img ...>` tag, unquoted and unescaped
+    (the first of a repeated attribute wins, as in browsers). One scanner for the tracking
+    pixel check here and for the images an article keeps (ingest/images.py)."""
     attrs: dict[str, str] = {}
-    for name, value in _IMG_ATTR.findall(match.group(0)):
+    for name, value in _IMG_ATTR.findall(tag):
         quoted = value[:1] in "\"'" and len(value) >= 2
         attrs.setdefault(name.lower(), htmllib.unescape(value[1:-1] if quoted else value))
+    return attrs
+
+
+def _drop_pixel_tag(match: re.Match[str]) -> str:
+    attrs = img_attributes(match.group(0))
     pixel = is_tracking_pixel(
         attrs.get("width"), attrs.get("height"), attrs.get("style"), attrs.get("src")
     )

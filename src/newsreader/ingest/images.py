@@ -12,13 +12,12 @@ pruned with the articles (image_cache.prune, after each refresh).
 from __future__ import annotations
 
 import asyncio
-import html as html_lib
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from newsreader import image_cache
+from newsreader.ingest.body_html import IMG_TAG, img_attributes
 from newsreader.ingest.fetch import Fetched, Fetcher, FetchRequest, FetchResult
 from newsreader.library import Library
 from newsreader.models import Article
@@ -28,17 +27,15 @@ from newsreader.store import Batch
 IMAGE_MAX_BYTES = 4 * 1024 * 1024
 COMMIT_EVERY = 25  # articles per store write
 IMAGE_CHUNK = 32  # images fetched ahead of writing: 32 x 4 MiB at worst in memory
-_IMG = re.compile(r"<img\b[^<>]*>", re.I)
-_SRC = re.compile(r"""\s(src|data-src)\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+)""", re.I)
 
 
 def image_urls(body_html: str, limit: int) -> list[str]:
     """The body's image URLs in order, http/https only, at most `limit` (the stored body is
     cleaned: links are already absolute)."""
     urls: list[str] = []
-    for tag in _IMG.findall(body_html):
-        found = dict((name.lower(), value.strip("\"'")) for name, value in _SRC.findall(tag))
-        url = html_lib.unescape(found.get("src") or found.get("data-src") or "").strip()
+    for tag in IMG_TAG.findall(body_html):
+        found = img_attributes(tag)
+        url = (found.get("src") or found.get("data-src") or "").strip()
         if url and url_scheme(url) in OPENABLE_SCHEMES and url not in urls:
             urls.append(url)
             if len(urls) >= limit:
