@@ -135,10 +135,6 @@ class Alternatives:
         )
 
 
-class IndexDamaged(Exception):
-    """The index file could not be used; it was moved aside (the message says where)."""
-
-
 class TermIndex:
     """The SQLite term index; `path` None keeps it in memory (tests, read-only caches).
 
@@ -390,16 +386,6 @@ class TermIndex:
             feeds = self._feeds = [r[0] for r in self._read("SELECT DISTINCT feed FROM docs")]
         return feeds
 
-    def vocabulary(self) -> Iterator[str]:
-        """Every indexed term (for tests and diagnostics)."""
-        with self._lock:
-            db = self._connect()
-            db.execute(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, fts, row)"
-            )
-            rows = db.execute("SELECT term FROM temp.vocab").fetchall()
-        return (r[0] for r in rows)
-
     # ------------------------------------------------------------------ query
 
     def run(self, plan: Plan, *, words: bool = False) -> list[tuple[str, str, float, bytes | None]]:
@@ -436,19 +422,10 @@ class TermIndex:
                 return []
             where.append(f"d.feed IN ({','.join('?' * len(feeds))})")
             args.extend(sorted(feeds))
-        excluded = " OR ".join(a.match() for a in plan.none_of if a.match())
+        excluded, excluded_args = self._exclusions(plan)
         if excluded:
-            where.append("d.n NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
-            args.append(excluded)
-        not_feeds = set(plan.not_feeds)
-        for alt in plan.none_of:
-            not_feeds |= alt.feeds
-        if not_feeds:
-            where.append(f"d.feed NOT IN ({','.join('?' * len(not_feeds))})")
-            args.extend(sorted(not_feeds))
-        for tag in plan.not_tags:
-            where.append("d.n NOT IN (SELECT n FROM tags WHERE tag=?)")
-            args.append(_clean(tag))
+            where.append(f"NOT ({excluded})")
+            args.extend(excluded_args)
         sql = "SELECT d.aid, d.feed, d.t, " + ("d.words" if words else "NULL") + " FROM docs d"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -459,6 +436,14 @@ class TermIndex:
 
     def excluded(self, plan: Plan) -> set[str]:
         """Ids of the articles the plan's exclusions (none_of, not_tags, not_feeds) name."""
+        cond, args = self._exclusions(plan)
+        if not cond:
+            return set()
+        return {r[0] for r in self._read(f"SELECT d.aid FROM docs d WHERE {cond}", args)}
+
+    @staticmethod
+    def _exclusions(plan: Plan) -> tuple[str, list[object]]:
+        """One SQL condition true for an article any exclusion names ("" when none does)."""
         conds: list[str] = []
         args: list[object] = []
         expr = " OR ".join(a.match() for a in plan.none_of if a.match())
@@ -474,17 +459,4 @@ class TermIndex:
         for tag in plan.not_tags:
             conds.append("d.n IN (SELECT n FROM tags WHERE tag=?)")
             args.append(_clean(tag))
-        if not conds:
-            return set()
-        sql = "SELECT d.aid FROM docs d WHERE " + " OR ".join(conds)
-        return {r[0] for r in self._read(sql, args)}
-
-    def stats(self) -> dict[str, int]:
-        docs = self._read("SELECT count(*) FROM docs")[0][0]
-        feeds = self._read("SELECT count(*) FROM fed")[0][0]
-        size = 0
-        if self.path is not None:
-            for suffix in ("", "-wal"):
-                with contextlib.suppress(OSError):
-                    size += Path(str(self.path) + suffix).stat().st_size
-        return {"articles": docs, "feeds": feeds, "bytes": size}
+        return " OR ".join(conds), args

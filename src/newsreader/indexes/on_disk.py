@@ -57,7 +57,8 @@ class CacheSearch:
         self.root = Path(root)
         self.warnings: list[str] = []
         self._titles: dict[str, str] = {}
-        self._articles: dict[str, dict[str, Article]] = {}  # feed id -> its articles
+        self._loaded: dict[str, Article] = {}  # the articles of the feeds read so far
+        self._feeds_loaded: set[str] = set()
         self._marks: dict[str, dict[str, tuple[bool, bool]]] = {}  # feed id -> its marks
         self._manifest: peek.Manifest | None = None
         # A folder we cannot write (a read-only mount): the index lives in memory this time.
@@ -75,7 +76,8 @@ class CacheSearch:
             if m is None:
                 raise Unavailable("no cache of this version here")
             self._manifest = m
-            self._articles.clear()
+            self._loaded.clear()
+            self._feeds_loaded.clear()
             self._marks.clear()
             try:
                 self._titles = peek.feed_titles(self.root, m)
@@ -87,8 +89,7 @@ class CacheSearch:
                     article=self._article,
                     marks=self._mark,
                 )
-                ids = searcher.search(query, limit=limit)
-                return [self._article(aid, "") for aid in ids]  # type: ignore[misc]
+                return [self._loaded[aid] for aid in searcher.search(query, limit=limit)]
             except FileNotFoundError:
                 continue  # a commit replaced a file we were about to read: again, on it
             except peek.CorruptFile as exc:
@@ -103,17 +104,12 @@ class CacheSearch:
             raise FileNotFoundError  # changed under us: run again on the newer manifest
 
     def _article(self, aid: str, feed_id: str) -> Article | None:
-        if not feed_id:  # asked again for an article already returned
-            for arts in self._articles.values():
-                if aid in arts:
-                    return arts[aid]
-            return None
-        known = self._articles.get(feed_id)
-        if known is None:
+        if feed_id not in self._feeds_loaded:
             assert self._manifest is not None
-            loaded = peek.feed_articles(self.root, self._manifest, feed_id)
-            known = self._articles[feed_id] = {a.id: a for a in loaded}
-        return known.get(aid)
+            for art in peek.feed_articles(self.root, self._manifest, feed_id):
+                self._loaded[art.id] = art
+            self._feeds_loaded.add(feed_id)
+        return self._loaded.get(aid)
 
     def _mark(self, aid: str, feed_id: str) -> tuple[bool, bool]:
         """(read, starred) from the feed's small marks file, not its articles."""

@@ -13,7 +13,7 @@ sync; a damaged one for `Store.open` to repair.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,26 +36,20 @@ def sync(
     index: TermIndex,
     root: Path,
     *,
-    only: Collection[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
 ) -> SyncResult:
-    """Bring `index` up to date with the cache in `root` (every feed, or the feeds in `only`)."""
+    """Bring `index` up to date with the cache in `root`; `progress(done, total)` per feed."""
     started = time.perf_counter()
     result = SyncResult()
     m = peek.manifest(root)
     want = peek.generations(m) if m is not None else {}
     have = index.fed()
-    gone = [fid for fid in have if fid not in want and (only is None or fid in only)]
+    gone = [fid for fid in have if fid not in want]
     if gone:
         index.drop_feeds(gone)
         result.removed = len(gone)
-    stale = [
-        fid for fid, gens in want.items() if have.get(fid) != gens and (only is None or fid in only)
-    ]
+    stale = [fid for fid, gens in want.items() if have.get(fid) != gens]
     for i, fid in enumerate(stale):
-        if should_stop is not None and should_stop():
-            break
         assert m is not None
         try:
             articles = peek.feed_articles(root, m, fid, marks=False)

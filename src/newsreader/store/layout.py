@@ -4,13 +4,13 @@ each kind, and the rows each kind of file holds, checked as they are read."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from newsreader.i18n import N_
-from newsreader.models import Feed
+from newsreader.models import Article, Feed
 from newsreader.store.errors import CorruptFile, SchemaTooNew
 from newsreader.store.files import AtomicJSONStorage, _read_table, _write_table
 
@@ -160,6 +160,16 @@ def _state_from(docs: list[dict[str, Any]], fid: str) -> dict[str, _State]:
         if not isinstance(aid, str) or type(read) is not bool or type(starred) is not bool:
             raise CorruptFile("a read/starred mark without id or flags")
         out[aid] = (read, starred)
+    return out
+
+
+def _with_marks(docs: Iterable[dict[str, Any]], states: dict[str, _State]) -> list[Article]:
+    """Articles from index rows, read/starred from the feed's marks (absent: unread)."""
+    from_index = Article.from_index_dict
+    out = []
+    for d in docs:
+        st = states.get(d["id"])
+        out.append(from_index(d) if st is None else from_index(d, read=st[0], starred=st[1]))
     return out
 
 

@@ -23,6 +23,7 @@ from newsreader.store.layout import (
     _read_manifest,
     _read_shard,
     _rows_from,
+    _with_marks,
 )
 
 __all__ = ["CorruptFile", "Manifest", "manifest", "feed_articles", "feed_bodies", "feed_titles"]
@@ -50,17 +51,10 @@ def feed_articles(root: Path, m: _Manifest, feed_id: str, *, marks: bool = True)
     if refs is None or not refs.idx:
         return []
     states = _read_shard(root, feed_id, "state", refs.state) if marks and refs.state else {}
-    out = []
     try:
-        for d in _read_shard(root, feed_id, "idx", refs.idx).values():
-            st = states.get(d["id"])
-            if st is None:
-                out.append(Article.from_index_dict(d))
-            else:
-                out.append(Article.from_index_dict(d, read=st[0], starred=st[1]))
+        return _with_marks(_read_shard(root, feed_id, "idx", refs.idx).values(), states)
     except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise CorruptFile(f"bad article ({type(exc).__name__})") from None
-    return out
 
 
 def feed_marks(root: Path, m: _Manifest, feed_id: str) -> dict[str, tuple[bool, bool]]:

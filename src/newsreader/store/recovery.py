@@ -42,6 +42,7 @@ from newsreader.store.layout import (
     _State,
     _state_from,
     _stub_row,
+    _with_marks,
 )
 from newsreader.store.migrate import _migrate
 
@@ -137,7 +138,6 @@ def _read_all_now(root: Path, m: _Manifest, *, locked: bool, check_bodies: bool)
 
     articles: dict[str, Article] = {}
     ids: dict[str, set[str]] = {}
-    from_index = Article.from_index_dict
     for fid, refs in m.shards.items():
         states: dict[str, _State] = {}
         if refs.state:
@@ -153,15 +153,10 @@ def _read_all_now(root: Path, m: _Manifest, *, locked: bool, check_bodies: bool)
             path = _shard_path(root, fid, "idx", refs.idx)
             try:
                 docs = _read_table(path, _TABLES["idx"])
-                batch: list[Article] = []
                 for d in docs:
                     if not isinstance(d.get("id"), str) or d.get("feed_id") != fid:
                         raise CorruptFile("an article without id or from another feed")
-                    st = states.get(d["id"])
-                    if st is None:
-                        batch.append(from_index(d))
-                    else:
-                        batch.append(from_index(d, read=st[0], starred=st[1]))
+                batch = _with_marks(docs, states)
             except FileNotFoundError:
                 missing("idx", fid, path)
             except CorruptFile as exc:
