@@ -5,8 +5,9 @@ the other, nor the entry point."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from newsreader.models import Article
@@ -59,3 +60,36 @@ class RawFeed:
     entries: list[RawEntry] = field(default_factory=list)
     format: str = ""
     warning: str | None = None
+
+
+# -- shared by the readers that build these from a parser's result (xmlfeed, fastpath) ----------
+
+
+def text_of(value: object) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def is_html(mime: object) -> bool:
+    return isinstance(mime, str) and ("html" in mime.lower())
+
+
+def categories_of(pairs: Iterable[tuple[object, object]]) -> list[str]:
+    """Topics from (label, term) pairs: the label, else a term that is not a scheme URL."""
+    out: list[str] = []
+    for raw_label, raw_term in pairs:
+        label, term = text_of(raw_label), text_of(raw_term)
+        if label.strip():
+            out.append(label)
+        elif term.strip() and not term.lstrip().lower().startswith(("http://", "https://")):
+            out.append(term)  # Blogger and others put scheme URLs in term: not a topic
+    return out
+
+
+def struct_time_to_dt(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        year, month, day, hour, minute, second = tuple(value)[:6]
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None

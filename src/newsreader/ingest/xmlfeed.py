@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from html.entities import html5 as _HTML5
 from typing import Any
 
 from newsreader.i18n import N_
-from newsreader.ingest.raw import MAX_ITEMS, ParseError, RawEntry, RawFeed
+from newsreader.ingest.fastpath import fast_raw
+from newsreader.ingest.raw import (
+    MAX_ITEMS,
+    ParseError,
+    RawEntry,
+    RawFeed,
+    categories_of,
+    is_html,
+    struct_time_to_dt,
+    text_of,
+)
 from newsreader.ingest.salvage import KNOWN_ROOT, Unreadable, cap_items, parse_document
 from newsreader.sanitize import MAX_TAGS, clean_line
 
@@ -37,7 +46,7 @@ _DECL_SPECIAL = re.compile(r"[\"'\[\]>]")
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 
 
-def parse_xml(text: str, mime: str) -> RawFeed:
+def parse_xml(text: str, mime: str, *, use_fast: bool = True) -> RawFeed:
     text = _strip_prolog(text, mime)
     text = _XML_ILLEGAL.sub("", text)
     if "&#" in text:
@@ -47,6 +56,10 @@ def parse_xml(text: str, mime: str) -> RawFeed:
     if len(text) > 2 * _AUTHOR_TEXT_CAP:
         text = _AUTHORISH.sub(r"\1\2", text)
     text, cut_warning = cap_items(text, MAX_ITEMS)
+    fast = fast_raw(text) if use_fast else None
+    if fast is not None:  # the compiled path answered and passed its checks (fastpath.py)
+        fast.warning = cut_warning
+        return fast
     try:  # feedparser raising on one element costs that element, not the feed
         result, salvage_warning = parse_document(text)
     except Unreadable as exc:
@@ -172,11 +185,11 @@ def _from_feedparser(result: Mapping[str, Any]) -> RawFeed:
     fdict = result.get("feed") or {}
     title_detail = fdict.get("title_detail") or {}
     raw = RawFeed(
-        title=_s(fdict.get("title")),
-        title_html=_is_html(title_detail.get("type")),
-        link=_s(fdict.get("link")),
-        categories=_categories(fdict.get("tags")),
-        format=_s(result.get("version")),
+        title=text_of(fdict.get("title")),
+        title_html=is_html(title_detail.get("type")),
+        link=text_of(fdict.get("link")),
+        categories=categories_of(_tag_pairs(fdict.get("tags"))),
+        format=text_of(result.get("version")),
     )
     for entry in result.get("entries") or []:
         raw.entries.append(_entry_from_feedparser(entry))
@@ -191,33 +204,35 @@ def _entry_from_feedparser(entry: Mapping[str, Any]) -> RawEntry:
     content, content_html = "", True
     contents = [c for c in get(entry, "content") or [] if isinstance(c, Mapping)]
     if contents:
-        best = next((c for c in contents if _is_html(c.get("type"))), contents[0])
-        content, content_html = _s(best.get("value")), _is_html(best.get("type"))
+        best = next((c for c in contents if is_html(c.get("type"))), contents[0])
+        content, content_html = text_of(best.get("value")), is_html(best.get("type"))
     source = get(entry, "source") or {}
     names = [a.get("name") for a in get(entry, "authors") or [] if isinstance(a, Mapping)]
-    authors = [_s(a) for a in names if a]
-    author = ", ".join(authors) if len(authors) > 1 else _s(get(entry, "author"))
+    authors = [text_of(a) for a in names if a]
+    author = ", ".join(authors) if len(authors) > 1 else text_of(get(entry, "author"))
     detail = get(entry, "author_detail") or {}
     if len(authors) <= 1 and detail.get("name"):
-        author = _s(detail.get("name"))
+        author = text_of(detail.get("name"))
     return RawEntry(
-        key=_s(get(entry, "id")),
-        link=_s(get(entry, "link")),
-        title=_s(get(entry, "title")),
-        title_html=_is_html(title_detail.get("type")),
-        summary=_s(get(entry, "summary")),
-        summary_html=_is_html(summary_detail.get("type") or "text/html"),
+        key=text_of(get(entry, "id")),
+        link=text_of(get(entry, "link")),
+        title=text_of(get(entry, "title")),
+        title_html=is_html(title_detail.get("type")),
+        summary=text_of(get(entry, "summary")),
+        summary_html=is_html(summary_detail.get("type") or "text/html"),
         content=content,
         content_html=content_html,
         author=author,
-        published=_struct_time_to_dt(
+        published=struct_time_to_dt(
             get(entry, "published_parsed")
             or get(entry, "updated_parsed")
             or get(entry, "created_parsed")
         ),
-        date_text=_s(get(entry, "published") or get(entry, "updated") or get(entry, "created")),
-        categories=_categories(get(entry, "tags")),
-        source=_s(source.get("title")) if isinstance(source, Mapping) else "",
+        date_text=text_of(
+            get(entry, "published") or get(entry, "updated") or get(entry, "created")
+        ),
+        categories=categories_of(_tag_pairs(get(entry, "tags"))),
+        source=text_of(source.get("title")) if isinstance(source, Mapping) else "",
         enclosures=[
             (e.get("href") or e.get("url"), e.get("type"), e.get("length"))
             for e in entry.get("enclosures") or []
@@ -226,34 +241,7 @@ def _entry_from_feedparser(entry: Mapping[str, Any]) -> RawEntry:
     )
 
 
-def _s(value: object) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
-def _is_html(mime: object) -> bool:
-    return isinstance(mime, str) and ("html" in mime.lower())
-
-
-def _categories(tags: object) -> list[str]:
-    out: list[str] = []
+def _tag_pairs(tags: object) -> list[tuple[object, object]]:
     if not isinstance(tags, list):
-        return out
-    for tag in tags[: MAX_TAGS * 4]:
-        if not isinstance(tag, Mapping):
-            continue
-        label, term = _s(tag.get("label")), _s(tag.get("term"))
-        if label.strip():
-            out.append(label)
-        elif term.strip() and not term.lstrip().lower().startswith(("http://", "https://")):
-            out.append(term)  # Blogger and others put scheme URLs in term: not a topic
-    return out
-
-
-def _struct_time_to_dt(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        year, month, day, hour, minute, second = tuple(value)[:6]
-        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    except (TypeError, ValueError, OverflowError):
-        return None
+        return []
+    return [(t.get("label"), t.get("term")) for t in tags[: MAX_TAGS * 4] if isinstance(t, Mapping)]
