@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from newsreader.ingest import fastpath
 from newsreader.ingest import pool as parse_pool
-from newsreader.ingest.parse import ParsedFeed, ParseError
+from newsreader.ingest.parse import ParsedFeed, ParseError, parse_feed
 from newsreader.ingest.pool import ParsePool
 from newsreader.models import Feed
 from sample_feeds import item, rss
@@ -79,6 +80,28 @@ def test_parses_in_other_processes_and_reports_parse_errors(scripted: None) -> N
     assert os.getpid() not in pids and 1 <= len(pids) <= 2
     assert results[6] == "error: empty response"
     assert results[7] == "error: not a feed: got an HTML page"
+
+
+def test_plain_feeds_parse_in_this_process_and_the_rest_in_workers() -> None:
+    """The compiled path's documents never start a worker (no process memory, no pickling);
+    a document it declines goes to a worker, as every document did before."""
+    if not fastpath.available():
+        pytest.skip("feedparser-rs not installed")
+    podcast = DOC.replace(b"<description>test feed</description>", b"<rating>PG</rating>")
+
+    async def main() -> tuple[list[ParsedFeed | str], bool, int, list[ParsedFeed | str], bool]:
+        with ParsePool(workers=1, timeout=20) as pool:
+            plain = await asyncio.gather(*(_parse(pool, f"ok{i}") for i in range(4)))
+            no_worker, inline = pool._executor is None, pool.inline_parsed
+            other = await asyncio.gather(_parse(pool, "other", podcast), _parse(pool, "e", b""))
+            return plain, no_worker, inline, other, pool._executor is not None
+
+    plain, no_worker, inline, other, worker = asyncio.run(main())
+    expected = parse_feed(DOC, feed=_feed("ok0"), url=_feed("ok0").url, headers={}, now=NOW)
+    assert no_worker and inline == 4 and plain[0] == expected
+    assert all(isinstance(p, ParsedFeed) and len(p.articles) == 3 for p in plain)
+    assert isinstance(other[0], ParsedFeed) and len(other[0].articles) == 3 and worker
+    assert other[1] == "error: empty response"  # errors still come from the worker's parse
 
 
 def test_a_blocking_result_and_the_default_worker_count() -> None:

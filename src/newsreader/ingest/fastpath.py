@@ -159,7 +159,17 @@ def _known_name(key: tuple[str, str], bound: dict[str, str]) -> bool:
 
 
 def fast_raw(text: str) -> RawFeed | None:
-    """The raw feed from feedparser-rs, or None whenever it might differ from feedparser's."""
+    """The raw feed from feedparser-rs, or None whenever it might differ from feedparser's
+    (or the compiled parser raises: feedparser then reads the document)."""
+    try:
+        return _fast_raw(text)
+    except (MemoryError, RecursionError):
+        raise
+    except Exception:
+        return None
+
+
+def _fast_raw(text: str) -> RawFeed | None:
     if not eligible(text) or _rs is None:
         return None
     result = _rs.parse(

@@ -11,14 +11,18 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from newsreader.i18n import N_
+from newsreader.ingest import fastpath
 from newsreader.ingest.decode import charset_of, decode_document
 from newsreader.ingest.jsonfeed import parse_json_feed
 from newsreader.ingest.normalise import MIN_DATE, normalise
 from newsreader.ingest.raw import MAX_ITEMS, ParsedFeed, ParseError, RawEntry, RawFeed
-from newsreader.ingest.xmlfeed import one_line, parse_xml
+from newsreader.ingest.xmlfeed import one_line, parse_xml, prepare
 from newsreader.models import Feed
 
 _JSON_TYPES = ("application/feed+json", "application/json", "text/json")
+# Documents up to this size may be parsed in the calling process by the compiled path (every
+# step of it linear); larger ones, and all others, go to a worker under a time limit.
+INLINE_MAX_BYTES = 4 * 1024 * 1024
 
 __all__ = [
     "MAX_ITEMS",
@@ -29,6 +33,7 @@ __all__ = [
     "RawFeed",
     "decode_document",
     "parse_feed",
+    "parse_feed_fast",
     "parse_raw",
 ]
 
@@ -61,6 +66,44 @@ def parse_feed(
 
 def parse_raw(data: bytes, content_type: str, *, fast: bool = True) -> RawFeed:
     """`fast=False` keeps feedparser for every XML feed (the fast path's equivalence test)."""
+    text, mime = _decoded(data, content_type)
+    if _is_json(text, mime):
+        return parse_json_feed(text)
+    return parse_xml(text, mime, use_fast=fast)
+
+
+def parse_feed_fast(
+    data: bytes,
+    *,
+    feed: Feed,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> ParsedFeed | None:
+    """`parse_feed` for a document the compiled path answers (fastpath.py); None for any other
+    (JSON Feed, documents it declines, anything that raises), which then goes to a worker process
+    where feedparser runs under a time limit and reports what is wrong."""
+    if not fastpath.available() or len(data) > INLINE_MAX_BYTES:
+        return None
+    now = now or datetime.now(UTC)
+    hdrs = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+    try:
+        text, mime = _decoded(data, hdrs.get("content-type", ""))
+        if _is_json(text, mime):
+            return None
+        text, cut_warning = prepare(text, mime)
+        raw = fastpath.fast_raw(text)
+        if raw is None:
+            return None
+        raw.warning = cut_warning
+        return normalise(raw, feed=feed, url=url, now=now)
+    except (MemoryError, RecursionError):
+        return None
+    except Exception:  # the worker's feedparser path says what it is
+        return None
+
+
+def _decoded(data: bytes, content_type: str) -> tuple[str, str]:
     if not data or not data.strip():
         raise ParseError(N_("empty response"))
     mime = content_type.split(";", 1)[0].strip().lower()
@@ -68,6 +111,8 @@ def parse_raw(data: bytes, content_type: str, *, fast: bool = True) -> RawFeed:
     text = text.lstrip("\ufeff \t\r\n")
     if not text:
         raise ParseError(N_("empty response"))
-    if text[0] in "{[" or (text[0] != "<" and (mime in _JSON_TYPES or mime.endswith("+json"))):
-        return parse_json_feed(text)
-    return parse_xml(text, mime, use_fast=fast)
+    return text, mime
+
+
+def _is_json(text: str, mime: str) -> bool:
+    return text[0] in "{[" or (text[0] != "<" and (mime in _JSON_TYPES or mime.endswith("+json")))

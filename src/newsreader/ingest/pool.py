@@ -1,4 +1,11 @@
-"""Parse feeds in worker processes, off the event loop, with a per-feed time limit.
+"""Parse feeds off the event loop: plain feeds in a thread, the rest in worker processes with a
+per-feed time limit.
+
+A document the compiled parse path answers (fastpath.py: linear work, ~10 ms for 50 items,
+documents up to 4 MiB) is parsed in one thread of this process: a refresh in which a few plain
+feeds changed starts no worker (no processes' memory, no pickling); a backlog (a cold refresh of
+hundreds of feeds) spills over to the workers. Everything else (feedparser's path, JSON Feed,
+large documents) goes to the workers below.
 
 One parse on the event loop froze the UI for 455 ms; in a process pool the UI lag was ~0.2 ms
 (shared/FACTS.md). Workers come from "forkserver" (or "spawn"), never "fork": the caller has
@@ -13,13 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import multiprocessing
 import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +36,7 @@ from typing import Any, TypeVar
 
 from newsreader.i18n import N_
 from newsreader.ingest.lifetime import start_helpers, worker_init
-from newsreader.ingest.parse import ParsedFeed, ParseError
+from newsreader.ingest.parse import ParsedFeed, ParseError, parse_feed_fast
 from newsreader.models import Feed
 
 T = TypeVar("T")
@@ -36,6 +44,9 @@ MAX_ATTEMPTS = 3  # a job killed as a bystander of another job's timeout is run 
 # Jobs handed to the executor per worker. With 1, a worker idles for a whole round trip
 # (result back, next job over) after every feed: 4.3 s instead of 3.1 s for 200 feeds.
 PREFETCH = 2
+# Documents queued for this process's parse thread beyond which the next goes to a worker: a
+# handful of changed feeds never start a process; a cold refresh of hundreds uses every core.
+INLINE_BACKLOG = 4
 # What submitting can raise when a worker cannot be started: a broken or shut-down pool, or
 # a forkserver that died (EOF or a refused connection while asking it to fork).
 _START_FAILED = (BrokenProcessPool, RuntimeError, OSError, EOFError)
@@ -89,8 +100,12 @@ class _Job:
 class ParsePool:
     """Worker processes for `parse_feed`; every failure comes back as a ParseError."""
 
-    def __init__(self, workers: int = 0, timeout: float = 20.0) -> None:
+    def __init__(self, workers: int = 0, timeout: float = 20.0, *, inline: bool = True) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
+        self.inline = inline
+        self.inline_parsed = 0  # documents parsed in this process's thread (the rest: workers)
+        self._inline_executor: ThreadPoolExecutor | None = None
+        self._inline_waiting = 0  # documents handed to the thread and not back yet
         self.timeout = float(timeout)
         self.restarts = 0  # pools recreated after a timeout or a crash
         self._cond = threading.Condition(threading.RLock())
@@ -151,7 +166,29 @@ class ParsePool:
         headers: Mapping[str, str] | None = None,
         now: datetime | None = None,
     ) -> ParsedFeed:
-        """Parse in a worker without blocking the event loop; raises ParseError."""
+        """Parse without blocking the event loop, in this process's parse thread when the
+        compiled path answers, else in a worker; raises ParseError."""
+        # Tests that swap the workers' function (`_target`) want every document to reach it.
+        # A backlog in the thread (a cold refresh of many feeds) sends documents on to the
+        # workers, which take the same fast path, on every core.
+        if self.inline and _target is _parse_job and self._inline_waiting < INLINE_BACKLOG:
+            job = functools.partial(
+                parse_feed_fast, data, feed=feed, url=url, headers=headers, now=now
+            )
+            with self._cond:
+                if self._closed:
+                    raise ParseError(N_("parse pool closed"))
+                if self._inline_executor is None:
+                    self._inline_executor = ThreadPoolExecutor(1, thread_name_prefix="parse")
+                lane = self._inline_executor
+            self._inline_waiting += 1
+            try:
+                parsed = await asyncio.get_running_loop().run_in_executor(lane, job)
+            finally:
+                self._inline_waiting -= 1
+            if parsed is not None:
+                self.inline_parsed += 1
+                return parsed
         future = self.submit(data, feed=feed, url=url, headers=headers, now=now)
         return await asyncio.wrap_future(future)
 
@@ -165,7 +202,10 @@ class ParsePool:
             self._queue.clear()
             self._running.clear()
             executor, self._executor = self._executor, None
+            lane, self._inline_executor = self._inline_executor, None
             self._cond.notify_all()
+        if lane is not None:
+            lane.shutdown(wait=False, cancel_futures=True)  # a running parse ends in ms
         for job in jobs:
             _settle(job, exc=ParseError("parse pool closed"))
         if executor is not None:

@@ -47,15 +47,7 @@ _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 
 
 def parse_xml(text: str, mime: str, *, use_fast: bool = True) -> RawFeed:
-    text = _strip_prolog(text, mime)
-    text = _XML_ILLEGAL.sub("", text)
-    if "&#" in text:
-        text = _CHAR_REF.sub(_char_ref, text)
-    if "&" in text:
-        text = _NAMED_REF.sub(_named_ref, text)
-    if len(text) > 2 * _AUTHOR_TEXT_CAP:
-        text = _AUTHORISH.sub(r"\1\2", text)
-    text, cut_warning = cap_items(text, MAX_ITEMS)
+    text, cut_warning = prepare(text, mime)
     fast = fast_raw(text) if use_fast else None
     if fast is not None:  # the compiled path answered and passed its checks (fastpath.py)
         fast.warning = cut_warning
@@ -74,6 +66,19 @@ def parse_xml(text: str, mime: str, *, use_fast: bool = True) -> RawFeed:
     warnings = (cut_warning, salvage_warning, problem)
     raw.warning = "; ".join(w for w in warnings if w) or None
     return raw
+
+
+def prepare(text: str, mime: str) -> tuple[str, str | None]:
+    """The document made safe for either parser, and a warning when items were cut."""
+    text = _strip_prolog(text, mime)
+    text = _XML_ILLEGAL.sub("", text)
+    if "&#" in text:
+        text = _CHAR_REF.sub(_char_ref, text)
+    if "&" in text:
+        text = _NAMED_REF.sub(_named_ref, text)
+    if len(text) > 2 * _AUTHOR_TEXT_CAP:
+        text = _AUTHORISH.sub(r"\1\2", text)
+    return cap_items(text, MAX_ITEMS)
 
 
 def _strip_prolog(text: str, mime: str) -> str:
