@@ -210,24 +210,28 @@ class Article:
     def from_index_dict(
         cls, d: dict[str, Any], *, read: bool = False, starred: bool = False
     ) -> Article:
+        get = d.get  # 100,000 of these on a load: no repeated lookups, no needless copies
+        tags = get("tags")
+        enclosures = get("enclosures")
+        images = get("images")
         return cls(
             id=d["id"],
             feed_id=d["feed_id"],
-            guid=d.get("guid", d["id"]),
-            headline=d.get("headline", ""),
-            link=d.get("link", ""),
-            author=d.get("author", ""),
-            published=datetime.fromtimestamp(d.get("published") or 0.0, UTC),
-            kicker=d.get("kicker", ""),
-            lead=d.get("lead", ""),
-            tags=list(d.get("tags", [])),
-            source=d.get("source", ""),
-            enclosures=[Enclosure.from_dict(e) for e in d.get("enclosures", [])],
+            guid=get("guid", d["id"]),
+            headline=get("headline", ""),
+            link=get("link", ""),
+            author=get("author", ""),
+            published=datetime.fromtimestamp(get("published") or 0.0, UTC),
+            kicker=get("kicker", ""),
+            lead=get("lead", ""),
+            tags=tags if type(tags) is list else list(tags or ()),
+            source=get("source", ""),
+            enclosures=[Enclosure.from_dict(e) for e in enclosures] if enclosures else [],
             read=read,
             starred=starred,
-            first_seen=datetime.fromtimestamp(d.get("first_seen") or 0.0, UTC),
-            dated=d.get("dated", True) is not False,
-            extracted=d.get("extracted") is True,
-            extract_error=str(d.get("extract_error") or ""),
-            images=[str(u) for u in d.get("images") or () if isinstance(u, str)],
+            first_seen=datetime.fromtimestamp(get("first_seen") or 0.0, UTC),
+            dated=get("dated", True) is not False,
+            extracted=get("extracted") is True,
+            extract_error=str(get("extract_error") or ""),
+            images=[str(u) for u in images if isinstance(u, str)] if images else [],
         )
