@@ -38,8 +38,8 @@ from newsreader.library import Library
 from newsreader.marks import Marks
 from newsreader.paths import CONFIG_DIR_ENV, DATA_DIR_ENV
 from newsreader.store import MANIFEST, TMP_PREFIX, Store
-from newsreader.ui.screens import main as main_screen
 from newsreader.ui.screens.main import MainScreen
+from newsreader.ui.screens.main import writes as main_screen
 from sample_feeds import rss
 from ui_fixtures import copy_cache, make_app
 

@@ -1,0 +1,170 @@
+"""Work behind the screen: refresh with progress and per-batch commits, building the indexes,
+keeping search current, story groups, and adopting another process's commits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.content import Content
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from newsreader.i18n import _, ngettext, translate_message
+from newsreader.library import CommitResult, Snapshot, StoreError
+from newsreader.ui.copy_groups import Fold
+from newsreader.ui.screens.main.base import (
+    MainBase,
+)
+from newsreader.views import ViewKind
+
+if TYPE_CHECKING:
+    pass
+
+
+class BackgroundPart(MainBase):
+    # ------------------------------------------------------------------ refresh
+
+    def action_refresh_all(self) -> None:
+        self._start_refresh(None)
+
+    def action_refresh_feed(self) -> None:
+        art = self._current()
+        if art is None or art.feed_id not in self.library.feeds:
+            self.notify(_("No feed to refresh: open an article first"), timeout=2)
+            return
+        self._start_refresh([art.feed_id])
+
+    def _start_refresh(self, feed_ids: list[str] | None) -> None:
+        if self.library.read_only:
+            self.notify(_("The cache is read-only: refresh is off"), timeout=3, markup=False)
+            return
+        if self._refresh_worker is not None and self._refresh_worker.is_running:
+            self.notify(_("A refresh is already running"), timeout=2)
+            return
+        self._refresh_worker = self._refresh(feed_ids)
+
+    @work(group="refresh", exit_on_error=False)
+    async def _refresh(self, feed_ids: list[str] | None) -> None:
+        from newsreader.ingest.refresh import Progress, refresh
+
+        status = self.query_one("#status", Static)
+        lib = self.library
+        feeds = None if feed_ids is None else [lib.feeds[i] for i in feed_ids if i in lib.feeds]
+
+        def progress(p: Progress) -> None:
+            status.update(
+                Content(
+                    _("Refreshing {done}/{total} · {title}").format(
+                        done=p.done, total=p.total, title=p.report.title
+                    )
+                )
+            )
+
+        def committed(result: CommitResult) -> None:
+            self._state_changed(rebuild=bool(result.added or result.updated or result.pruned))
+
+        status.update(Content(_("Refreshing…")))
+        try:
+            summary = await refresh(lib, feeds, on_progress=progress, on_commit=committed)
+        except StoreError as exc:
+            status.update(
+                Content(_("Refresh not saved: {exc}").format(exc=translate_message(str(exc))))
+            )
+            self.notify(
+                _("Refresh not saved: {exc}").format(exc=translate_message(str(exc))),
+                severity="error",
+                markup=False,
+                timeout=8,
+            )
+            return
+        self._fill_tags()
+        status.update(Content(summary.line()))
+        failed = summary.failures
+        if failed:
+            self.notify(
+                ngettext(
+                    "{count} feed failed · E shows feed health",
+                    "{count} feeds failed · E shows feed health",
+                    len(failed),
+                ).format(count=len(failed)),
+                severity="warning",
+                timeout=4,
+                markup=False,
+            )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(
+                f"{event.worker.group}: {type(error).__name__}: {error}",
+                severity="error",
+                markup=False,
+            )
+
+    # ------------------------------------------------------------------ background
+
+    @work(thread=True, group="indexes", exit_on_error=False)
+    def _build_indexes(self) -> None:
+        revision, changes = self.library.revision, self.copy_groups.changes
+        self.library.related_index  # noqa: B018 - builds on first use
+        mode = self.copy_groups.mode
+        copies = self.copy_groups.work_out(Fold.COPIES) if mode is Fold.COPIES else None
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._indexes_built, revision, copies, changes)
+        self._sync_search_now()
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _sync_search(self) -> None:
+        """Index what the last commits changed (any process's), off the screen's thread."""
+        self._sync_search_now()
+
+    def _sync_search_now(self) -> None:
+        if self.library.sync_search() and not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._search_synced)
+
+    def _search_synced(self) -> None:
+        for warning in self.library.warnings[self._warned :]:
+            self.notify(translate_message(warning), severity="warning", markup=False)
+        self._warned = len(self.library.warnings)
+        if self.view.kind is ViewKind.SEARCH:  # the results now include what was just indexed
+            self._fill_headlines(keep=self.headlines.article_id)
+
+    def _indexes_built(
+        self, revision: int, copies: dict[str, list[str]] | None, changes: int
+    ) -> None:
+        self.copy_groups.index_built(revision, copies, changes)
+        if self.copy_groups.enabled and self.copy_groups.ready:
+            self._fill_headlines(keep=self.headlines.article_id)
+
+    @work(thread=True, exclusive=True, group="groups", exit_on_error=False)
+    def _work_out_groups(self) -> None:
+        """Story groups for the folded headline list (about a second at 25,000 articles)."""
+        groups = self.copy_groups
+        mode, changes = groups.mode, groups.changes
+        worked = groups.work_out(mode)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._groups_worked_out, mode, worked, changes)
+
+    def _groups_worked_out(self, mode: Fold, worked: dict[str, list[str]], changes: int) -> None:
+        if self.copy_groups.adopt(mode, worked, changes):
+            self._fill_headlines(keep=self.headlines.article_id)
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def _watch_disk(self) -> None:
+        if self.marks.writing or (
+            self._refresh_worker is not None and self._refresh_worker.is_running
+        ):
+            return
+        try:
+            snap = self.library.load_if_changed()
+        except StoreError:
+            return  # unreadable now (folder gone, disk trouble): keep showing what we have
+        if snap is not None:
+            self.app.call_from_thread(self._adopt, snap)
+
+    def _adopt(self, snap: Snapshot) -> None:
+        self.library.adopt(snap)
+        # Changes a failed write left pending are not on disk yet: keep showing them.
+        self.marks.reapply()
+        self._state_changed(rebuild=True)  # which builds the new indexes
