@@ -207,3 +207,21 @@ def test_without_the_compiled_parser_feedparser_does_everything(
     assert not fastpath.available()
     assert not fast_answers(rss(), monkeypatch)
     assert parse_feed(rss(), feed=FEED, url=FEED.url, now=NOW).articles[0].headline == "One & two"
+
+
+def test_the_tag_pass_is_linear_on_hostile_markup() -> None:
+    """Documents the fast path reads in the refreshing process itself (no worker's time limit
+    there) must not make its checks quadratic: a tag with a million spaces once took hours."""
+    import time
+
+    head = '<?xml version="1.0"?><rss version="2.0"><channel>'
+    hostile = [
+        head + "<title" + " " * 1_000_000 + "<x",
+        head + "<![CDATA[" * 100_000,
+        head + "<a " * 300_000,
+        head + "<link" + ' x="' * 250_000,
+    ]
+    for text in hostile:
+        started = time.monotonic()
+        assert not fastpath.eligible(text)
+        assert time.monotonic() - started < 5  # ~0.02 s; quadratic would be hours

@@ -100,3 +100,16 @@ def test_only_http_and_https_open():
     assert is_openable("https://example.org/") and is_openable("http://example.org/x")
     for url in ("mailto:a@b.c", "file:///etc/passwd", "javascript:x", "https://", "ftp://x/"):
         assert not is_openable(url)
+
+
+def test_clean_texts_printable_shortcut_changes_nothing() -> None:
+    """clean_text returns printable text untouched without its two regex passes: for every code
+    point, alone and between letters, the result equals those passes' result."""
+    from newsreader import sanitize
+
+    def passes(text: str) -> str:
+        return sanitize._UNSAFE.sub("", sanitize._CR.sub("\n", text))
+
+    for code in range(0x110000):
+        for text in (chr(code), f"a{chr(code)}b"):
+            assert clean_text(text) == passes(text), hex(code)
