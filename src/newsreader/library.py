@@ -187,11 +187,12 @@ class Library:
         return cached[1]
 
     def newest_first(self, articles: Iterable[Article] | None = None) -> list[Article]:
-        pool = self.articles.values() if articles is None else articles
-        return sorted(pool, key=newest_first_key)
+        if articles is None:  # every article: the list sorted once per change, copied
+            return list(self._newest_first_cached())
+        return sorted(articles, key=newest_first_key)
 
     def unread(self) -> list[Article]:
-        return self.newest_first(a for a in self.articles.values() if not a.read)
+        return [a for a in self._newest_first_cached() if not a.read]
 
     def unread_counts(self) -> Counter[str]:
         """Unread articles per feed id."""
@@ -222,9 +223,7 @@ class Library:
 
     def with_tag(self, tag: str) -> list[Article]:
         key = tag_key(tag)
-        return self.newest_first(
-            a for a in self.articles.values() if any(tag_key(t) == key for t in a.tags)
-        )
+        return [a for a in self._newest_first_cached() if any(tag_key(t) == key for t in a.tags)]
 
     def find_article(self, ref: str) -> Article:
         """An article by id or unambiguous id prefix."""

@@ -290,37 +290,51 @@ class SearchIndex:
             return []
         plan, phrases, not_phrases = self._plan(q)
         flags = q.unread is not None or q.starred is not None
-        if self._ordered is not None and not (
-            plan.all_of or plan.tags or plan.feeds or phrases or not_phrases
-        ):
+        # Articles saying an excluded phrase: found among those with all its words (the index
+        # narrows them), so no other article's words need reading.
+        said = self._saying(not_phrases)
+        if self._ordered is not None and not (plan.all_of or plan.tags or plan.feeds or phrases):
             # Nothing required, only excluded ("unread", "-Sport starred"): walk the caller's
             # own newest-first list past the few excluded ids instead of ~every index row.
-            excluded = self.index.excluded(plan)
+            excluded = self.index.excluded(plan) | said
             kept = [
                 art.id
                 for art in self._ordered()
                 if art.id not in excluded and (not flags or _flags_match(q, art.read, art.starred))
             ]
             return kept if limit is None else kept[:limit]
-        rows = self.index.run(plan, words=bool(phrases or not_phrases))
+        rows = self.index.run(plan, words=bool(phrases))
         if flags and self._marks is not None:  # the cheap check first: no article loaded
             marks = self._marks
             rows = [r for r in rows if _flags_match(q, *marks(r[0], r[1]))]
-        if self._live is not None:
-            found = _in_order(_known(rows, self._live()))
-        else:
-            found = self._loaded_in_order(rows)  # loads lazily: a limit stops it early
+        if said:
+            rows = [r for r in rows if r[0] not in said]
+        if self._live is not None:  # the reader: every match, in whole-list passes
+            items = _known(rows, self._live())
+            if flags:
+                items = [x for x in items if _flags_match(q, x[1].read, x[1].starred)]
+            if phrases:
+                items = [x for x in items if _says_all(x[2], phrases)]
+            found = _ids_in_order(items)
+            return found if limit is None else found[:limit]
         out: list[str] = []
-        for art, blob in found:
+        for art, blob in self._loaded_in_order(rows):  # loads lazily: a limit stops it early
             if flags and not _flags_match(q, art.read, art.starred):
                 continue
-            if phrases or not_phrases:
-                words = words_of(blob)
-                if not all(p in words for p in phrases) or any(p in words for p in not_phrases):
-                    continue
+            if phrases and not _says_all(blob, phrases):
+                continue
             out.append(art.id)
             if limit is not None and len(out) >= limit:
                 break
+        return out
+
+    def _saying(self, phrases: list[str]) -> set[str]:
+        """Ids of the articles whose words contain any of `phrases` (" folded words ")."""
+        out: set[str] = set()
+        for phrase in phrases:
+            terms = [t for w in phrase.split() if (t := text_terms.term_of(w))]
+            plan = Plan(all_of=[Alternatives(terms=[t]) for t in dict.fromkeys(terms)])
+            out.update(r[0] for r in self.index.run(plan, words=True) if phrase in words_of(r[3]))
         return out
 
     def _loaded_in_order(
@@ -423,6 +437,28 @@ class SearchIndex:
                     out.add(feed_id)
                     break
         return out
+
+
+def _says_all(blob: bytes | None, phrases: list[str]) -> bool:
+    words = words_of(blob)
+    return all(p in words for p in phrases)
+
+
+def _ids_in_order(items: list[tuple[float, Article, bytes | None]]) -> list[str]:
+    """Ids of rows in time order, ties on time in `newest_first_key` order: one pass, sorting
+    only the (rare) runs of equal times."""
+    out = [x[1].id for x in items]
+    n = len(items)
+    i = 1
+    while i < n:
+        if items[i][0] != items[i - 1][0]:
+            i += 1
+            continue
+        start = i - 1
+        while i < n and items[i][0] == items[start][0]:
+            i += 1
+        out[start:i] = [x[1].id for x in sorted(items[start:i], key=_tie_key)]
+    return out
 
 
 def _flags_match(q: Query, read: bool, starred: bool) -> bool:
