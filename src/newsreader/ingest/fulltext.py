@@ -24,7 +24,13 @@ from enum import StrEnum
 from newsreader.i18n import N_
 from newsreader.ingest.extract import Extracted, extract_page
 from newsreader.ingest.fetch import Fetched, Fetcher, FetchRequest, FetchResult
-from newsreader.ingest.images import ImageProgress, ImagesSummary, fetch_images, wanted_images
+from newsreader.ingest.images import (
+    ImageProgress,
+    ImagesSummary,
+    Tally,
+    fetch_images,
+    wanted_images,
+)
 from newsreader.ingest.pool import ParsePool
 from newsreader.library import Library
 from newsreader.models import Article, Feed
@@ -53,17 +59,9 @@ class PageReport:
 
 
 @dataclass(slots=True)
-class PagesSummary:
+class PagesSummary(Tally):
     reports: list[PageReport] = field(default_factory=list)
     images: ImagesSummary = field(default_factory=ImagesSummary)  # the pages' images
-
-    @property
-    def fetched(self) -> int:
-        return sum(1 for r in self.reports if r.error is None)
-
-    @property
-    def failed(self) -> int:
-        return sum(1 for r in self.reports if r.error is not None)
 
 
 PageProgress = Callable[[int, int, PageReport], None]

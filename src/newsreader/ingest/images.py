@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from newsreader import image_cache
 from newsreader.ingest.body_html import IMG_TAG, img_attributes
@@ -50,9 +51,12 @@ class ImageReport:
     error: str | None = None
 
 
-@dataclass(slots=True)
-class ImagesSummary:
-    reports: list[ImageReport] = field(default_factory=list)
+class Tally:
+    """Counts over a summary's `reports` (each with an `error`, None when it worked); shared by
+    the images' and the pages' summaries (fulltext.py)."""
+
+    __slots__ = ()
+    reports: list[Any]
 
     @property
     def fetched(self) -> int:
@@ -61,6 +65,11 @@ class ImagesSummary:
     @property
     def failed(self) -> int:
         return sum(1 for r in self.reports if r.error is not None)
+
+
+@dataclass(slots=True)
+class ImagesSummary(Tally):
+    reports: list[ImageReport] = field(default_factory=list)
 
 
 ImageProgress = Callable[[int, int, ImageReport], None]
