@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
@@ -61,6 +61,8 @@ class Library:
     _terms: TermIndex | None = None  # the search index on disk (search.sqlite), synced on use
     _ordered: tuple[int, list[Article]] | None = None  # (version, every article newest first)
     _order_version: int = 0  # bumped whenever articles come, go or change
+    # (version, tag uses by spelling, articles per feed) over every article, read or not
+    _totals: tuple[int, Counter[str], Counter[str]] | None = None
     revision: int = 0  # bumped when the article objects are replaced (a reload)
 
     # ----------------------------------------------------------------- opening
@@ -196,15 +198,39 @@ class Library:
 
     def unread_counts(self) -> Counter[str]:
         """Unread articles per feed id."""
-        return Counter(a.feed_id for a in self.articles.values() if not a.read)
+        return self._unread(self._all_counts()[1], _feeds_of)
+
+    def _all_counts(self) -> tuple[Counter[str], Counter[str]]:
+        """Tag uses by spelling and articles per feed, over every article: counted once per
+        change to the articles (marks do not change them)."""
+        version = self._order_version
+        cached = self._totals
+        if cached is None or cached[0] != version:
+            arts = list(self.articles.values())
+            cached = (version, _tags_of(arts), _feeds_of(arts))
+            if version == self._order_version:
+                self._totals = cached
+        return cached[1], cached[2]
+
+    def _unread(
+        self, totals: Counter[str], count: Callable[[list[Article]], Counter[str]]
+    ) -> Counter[str]:
+        """Counts over the unread articles, from whichever side is smaller: the unread ones
+        themselves, or every article's (counted once per change) less the read ones. Marking
+        one article read in a cache of 100,000 recounts one side, not the whole cache."""
+        arts = self.articles.values()
+        read = [a for a in arts if a.read]
+        if len(read) * 2 > len(self.articles):
+            return count([a for a in arts if not a.read])
+        unread = totals.copy()
+        unread.subtract(count(read))
+        return +unread  # without the zeros, as counting the unread ones gives
 
     def tag_counts(self) -> list[TagCount]:
         """Every tag with its article and unread counts, spelled as first seen; the user's own
         tags are marked, spelled as the user did, and listed even while no article has them."""
-        arts = self.articles.values()
-        # Counted by spelling in C, then merged by key: 100,000 tag uses, far fewer spellings.
-        totals = Counter(chain.from_iterable(a.tags for a in arts))
-        unread = Counter(chain.from_iterable(a.tags for a in arts if not a.read))
+        totals = self._all_counts()[0]
+        unread = self._unread(totals, _tags_of)
         counts: dict[str, TagCount] = {}
         for tag, total in totals.items():
             key = tag_key(tag)
@@ -514,3 +540,12 @@ __all__ = [
     "TagCount",
     "normalise_feed_url",
 ]
+
+
+def _tags_of(articles: list[Article]) -> Counter[str]:
+    # Counted by spelling in C, then merged by key: 100,000 tag uses, far fewer spellings.
+    return Counter(chain.from_iterable(a.tags for a in articles))
+
+
+def _feeds_of(articles: list[Article]) -> Counter[str]:
+    return Counter(a.feed_id for a in articles)
