@@ -165,6 +165,7 @@ class TagPane(OptionList):
         self._search_count: int | None = None
         self._specs: dict[str, _Spec] = {}
         self._line_of: dict[str, int] = {}  # row id -> its line, to keep it in place on screen
+        self._layout: list[str] | None = None  # the row ids (and headings) of the last rebuild
         self._hidden_topics = 0
         self._rebuild()
 
@@ -378,15 +379,29 @@ class TagPane(OptionList):
         return rows
 
     def _rebuild(self, focus: str | None = None) -> None:
+        self._hidden_topics = 0  # _topic_rows counts them, when topics are listed
+        rows = list(self._build_specs())
+        layout = [
+            r if isinstance(r, str) else f"{r.id}\0{r.label}" if isinstance(r, _Fold) else r[0]
+            for r in rows
+        ]
+        if focus is None and layout == self._layout:
+            # The same rows in the same order (a mark changed some counts): replace the prompts
+            # that changed. Rebuilding 2,000 feed rows per key press cost ~150 ms.
+            for row in rows:
+                if isinstance(row, tuple) and self._specs.get(row[0]) != row[1]:
+                    self._specs[row[0]] = row[1]
+                    self.replace_option_prompt(row[0], self._row(row[0], row[1]))
+            return
+        self._layout = layout
         keep = self.highlighted_view
         old_line = self._line_of.get(keep) if keep is not None else None
         old_y = self.scroll_y
         self._specs = {}
         self._line_of = {}
-        self._hidden_topics = 0
         options: list[Option | None] = []
         line = 0
-        for row in self._build_specs():
+        for row in rows:
             if isinstance(row, str):
                 options.append(None)  # a rule under the previous row
                 options.append(Option(Content.styled(row, "bold"), disabled=True))
