@@ -93,6 +93,20 @@ def first_paint(data: Path, config: Path, total: int, runs: int) -> list[float]:
     return times
 
 
+def signal_paints(screen) -> asyncio.Event:  # noqa: ANN001 - a Textual Screen
+    """An event set after each frame the screen composes (undo with `del
+    screen._compositor_refresh`): what key-to-repaint figures wait for."""
+    painted = asyncio.Event()
+    original = screen._compositor_refresh
+
+    def refresh_and_signal() -> None:
+        original()
+        painted.set()
+
+    screen._compositor_refresh = refresh_and_signal
+    return painted
+
+
 async def in_app(data: Path, presses: int, articles: int) -> dict[str, list[float]]:
     from textual import events
 
@@ -111,14 +125,7 @@ async def in_app(data: Path, presses: int, articles: int) -> dict[str, list[floa
         screen = app.screen
         headlines = screen.query_one(HeadlineList)
         view = screen.query_one(ArticleView)
-        painted = asyncio.Event()
-        original = screen._compositor_refresh
-
-        def refresh_and_signal() -> None:
-            original()
-            painted.set()
-
-        screen._compositor_refresh = refresh_and_signal  # type: ignore[method-assign]
+        painted = signal_paints(screen)
         driver = app._driver
         assert driver is not None
         for _ in range(presses):

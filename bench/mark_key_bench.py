@@ -17,6 +17,8 @@ import statistics
 import time
 from pathlib import Path
 
+from app_bench import signal_paints
+
 from newsreader.config import Settings, UiSettings
 from newsreader.library import Library
 
@@ -37,14 +39,7 @@ async def presses(data: Path, count: int) -> list[float]:
         await app.workers.wait_for_complete()
         screen = app.screen
         headlines = screen.query_one(HeadlineList)
-        painted = asyncio.Event()
-        original = screen._compositor_refresh
-
-        def refresh_and_signal() -> None:
-            original()
-            painted.set()
-
-        screen._compositor_refresh = refresh_and_signal  # type: ignore[method-assign]
+        painted = signal_paints(screen)
         driver = app._driver
         assert driver is not None
         for _ in range(count):

@@ -340,16 +340,17 @@ class SearchIndex:
     def _loaded_in_order(
         self, rows: list[tuple[str, str, float, bytes | None]]
     ) -> Iterator[tuple[Article, bytes | None]]:
-        """The articles of index rows (in time order), one tie group at a time."""
+        """The articles of index rows (in time order), one group of equal times at a time, put
+        in `newest_first_key` order (headline, link, guid, id), the order every list shares."""
         same: list[tuple[float, Article, bytes | None]] = []
         for aid, feed, t, blob in rows:
             if same and t != same[0][0]:
-                yield from _in_order(same)
+                yield from ((art, blob) for _t, art, blob in sorted(same, key=_tie_key))
                 same = []
             art = self._article(aid, feed)
             if art is not None:
                 same.append((t, art, blob))
-        yield from _in_order(same)
+        yield from ((art, blob) for _t, art, blob in sorted(same, key=_tie_key))
 
     def _plan(self, q: Query) -> tuple[Plan, list[str], list[str]]:
         feed_terms = self._current_feed_terms()
@@ -445,8 +446,8 @@ def _says_all(blob: bytes | None, phrases: list[str]) -> bool:
 
 
 def _ids_in_order(items: list[tuple[float, Article, bytes | None]]) -> list[str]:
-    """Ids of rows in time order, ties on time in `newest_first_key` order: one pass, sorting
-    only the (rare) runs of equal times."""
+    """Ids of rows in time order, ties on time in `newest_first_key` order (as
+    `_loaded_in_order`, in whole-list passes for the reader): sorting only runs of equal times."""
     out = [x[1].id for x in items]
     n = len(items)
     i = 1
@@ -470,26 +471,6 @@ def _known(
 ) -> list[tuple[float, Article, bytes | None]]:
     get = articles.get
     return [(r[2], a, r[3]) for r in rows if (a := get(r[0])) is not None]
-
-
-def _in_order(
-    items: list[tuple[float, Article, bytes | None]],
-) -> Iterator[tuple[Article, bytes | None]]:
-    """Rows in time order with ties on time put in `newest_first_key` order (headline, link,
-    guid, id), the order every list of the reader shares."""
-    n = len(items)
-    i = 0
-    while i < n:
-        t = items[i][0]
-        j = i + 1
-        while j < n and items[j][0] == t:
-            j += 1
-        if j - i == 1:
-            yield items[i][1], items[i][2]
-        else:
-            for _t, art, blob in sorted(items[i:j], key=_tie_key):
-                yield art, blob
-        i = j
 
 
 def _tie_key(item: tuple[float, Article, bytes | None]) -> tuple[float, str, str, str, str, str]:

@@ -201,7 +201,7 @@ def _fast_raw(text: str) -> RawFeed | None:
         raw.link = _own_link(text, 0, starts[0] if starts else len(text))  # blanked
         if not raw.link:
             return None
-    if _suspect_url(raw.link) or _suspect_plain(raw.categories):
+    if _escaped([raw.link, *raw.categories]):
         return None
     ends = [*starts[1:], len(text)] if starts else []
     for entry, start, end in zip(result.entries, starts, ends, strict=True):
@@ -251,14 +251,12 @@ def _entry(entry: Any, text: str, start: int, end: int) -> RawEntry | None:
         raw.link = _own_link(text, start, end)  # blanked: a loopback or private host
         if not raw.link:
             return None
-    if _suspect_url(raw.link, raw.key):
-        return None
-    if _suspect_plain(raw.categories) or _suspect_plain([raw.author, raw.source]):
+    if _escaped([raw.link, raw.key, raw.author, raw.source, *raw.categories]):
         return None
     if len(raw.enclosures) == 1 and not raw.enclosures[0][0]:  # blanked, as links are
         _, mime, length = raw.enclosures[0]
         raw.enclosures = [(_own_enclosure(text, start, end), mime, length)]
-    if any(not href or _suspect_url(str(href)) for href, _, _ in raw.enclosures):
+    if any(not href or _escaped([str(href)]) for href, _, _ in raw.enclosures):
         return None  # an enclosure blanked or still escaped
     return raw
 
@@ -294,11 +292,9 @@ def _own_enclosure(text: str, start: int, end: int) -> str:
     return found[0] if len(found) == 1 and text.count("<enclosure", start, end) == 1 else ""
 
 
-def _suspect_url(*values: str) -> bool:
-    return any("&" in v and _REFERENCE.search(v) for v in values)
-
-
-def _suspect_plain(values: Iterable[str]) -> bool:
+def _escaped(values: Iterable[str]) -> bool:
+    """A value that should be plain text or a URL still holds an XML reference (`&amp;`):
+    feedparser-rs leaves some undecoded where feedparser decodes them."""
     return any("&" in v and _REFERENCE.search(v) for v in values)
 
 

@@ -15,8 +15,15 @@ from newsreader.ingest import fastpath
 from newsreader.ingest.decode import charset_of, decode_document
 from newsreader.ingest.jsonfeed import parse_json_feed
 from newsreader.ingest.normalise import MIN_DATE, normalise
-from newsreader.ingest.raw import MAX_ITEMS, ParsedFeed, ParseError, RawEntry, RawFeed
-from newsreader.ingest.xmlfeed import one_line, parse_xml, prepare
+from newsreader.ingest.raw import (
+    MAX_ITEMS,
+    FastDeclined,
+    ParsedFeed,
+    ParseError,
+    RawEntry,
+    RawFeed,
+)
+from newsreader.ingest.xmlfeed import one_line, parse_xml
 from newsreader.models import Feed
 
 _JSON_TYPES = ("application/feed+json", "application/json", "text/json")
@@ -46,15 +53,18 @@ def parse_feed(
     headers: Mapping[str, str] | None = None,
     now: datetime | None = None,
     fast: bool = True,
+    fast_only: bool = False,
 ) -> ParsedFeed:
-    """Parse one fetched document into a `ParsedFeed`; anything unusable raises ParseError."""
+    """Parse one fetched document into a `ParsedFeed`; anything unusable raises ParseError.
+    `fast=False` keeps feedparser for every XML feed (the fast path's equivalence test);
+    `fast_only` raises FastDeclined where the compiled path does not answer."""
     now = now or datetime.now(UTC)
     hdrs = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
     content_type = hdrs.get("content-type", "")
     try:
-        raw = parse_raw(data, content_type, fast=fast)
+        raw = parse_raw(data, content_type, fast=fast, fast_only=fast_only)
         return normalise(raw, feed=feed, url=url, now=now)
-    except ParseError:
+    except (ParseError, FastDeclined):
         raise
     except RecursionError:
         raise ParseError(N_("parse failed: document nested too deeply")) from None
@@ -64,12 +74,15 @@ def parse_feed(
         raise ParseError(N_("parse failed: {x0}").format(x0=one_line(exc))) from None
 
 
-def parse_raw(data: bytes, content_type: str, *, fast: bool = True) -> RawFeed:
-    """`fast=False` keeps feedparser for every XML feed (the fast path's equivalence test)."""
+def parse_raw(
+    data: bytes, content_type: str, *, fast: bool = True, fast_only: bool = False
+) -> RawFeed:
     text, mime = _decoded(data, content_type)
     if _is_json(text, mime):
+        if fast_only:
+            raise FastDeclined
         return parse_json_feed(text)
-    return parse_xml(text, mime, use_fast=fast)
+    return parse_xml(text, mime, use_fast=fast, fast_only=fast_only)
 
 
 def parse_feed_fast(
@@ -81,25 +94,13 @@ def parse_feed_fast(
     now: datetime | None = None,
 ) -> ParsedFeed | None:
     """`parse_feed` for a document the compiled path answers (fastpath.py); None for any other
-    (JSON Feed, documents it declines, anything that raises), which then goes to a worker process
-    where feedparser runs under a time limit and reports what is wrong."""
+    (JSON Feed, documents it declines, anything that fails), which then goes to a worker
+    process where feedparser runs under a time limit and says what is wrong."""
     if not fastpath.available() or len(data) > INLINE_MAX_BYTES:
         return None
-    now = now or datetime.now(UTC)
-    hdrs = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
     try:
-        text, mime = _decoded(data, hdrs.get("content-type", ""))
-        if _is_json(text, mime):
-            return None
-        text, cut_warning = prepare(text, mime)
-        raw = fastpath.fast_raw(text)
-        if raw is None:
-            return None
-        raw.warning = cut_warning
-        return normalise(raw, feed=feed, url=url, now=now)
-    except (MemoryError, RecursionError):
-        return None
-    except Exception:  # the worker's feedparser path says what it is
+        return parse_feed(data, feed=feed, url=url, headers=headers, now=now, fast_only=True)
+    except (FastDeclined, ParseError):
         return None
 
 

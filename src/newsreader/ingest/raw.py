@@ -21,6 +21,11 @@ class ParseError(Exception):
     """The document is not a usable feed; the message is one line for the user."""
 
 
+class FastDeclined(Exception):
+    """Only the compiled path was asked (the in-process lane, pool.py) and it did not answer:
+    the document goes to a worker, where feedparser reads it."""
+
+
 @dataclass(slots=True)
 class ParsedFeed:
     title: str

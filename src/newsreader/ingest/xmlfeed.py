@@ -17,6 +17,7 @@ from newsreader.i18n import N_
 from newsreader.ingest.fastpath import fast_raw
 from newsreader.ingest.raw import (
     MAX_ITEMS,
+    FastDeclined,
     ParseError,
     RawEntry,
     RawFeed,
@@ -46,12 +47,16 @@ _DECL_SPECIAL = re.compile(r"[\"'\[\]>]")
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 
 
-def parse_xml(text: str, mime: str, *, use_fast: bool = True) -> RawFeed:
+def parse_xml(text: str, mime: str, *, use_fast: bool = True, fast_only: bool = False) -> RawFeed:
+    """The raw feed: the compiled path's where it answers (fastpath.py), else feedparser's;
+    `fast_only` raises FastDeclined instead of running feedparser."""
     text, cut_warning = prepare(text, mime)
-    fast = fast_raw(text) if use_fast else None
+    fast = fast_raw(text) if use_fast or fast_only else None
     if fast is not None:  # the compiled path answered and passed its checks (fastpath.py)
         fast.warning = cut_warning
         return fast
+    if fast_only:
+        raise FastDeclined
     try:  # feedparser raising on one element costs that element, not the feed
         result, salvage_warning = parse_document(text)
     except Unreadable as exc:
