@@ -332,6 +332,9 @@ class Library:
         False and syncs in a worker after commits instead."""
         if sync:
             self.sync_search()
+        found = self.search_index.find(query, limit=limit)
+        if found is not None:
+            return found
         ids = self.search_index.search(query, limit=limit)
         return [self.articles[i] for i in ids if i in self.articles]
 

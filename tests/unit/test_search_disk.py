@@ -326,3 +326,21 @@ def test_worker_threads_do_not_pile_up_connections_and_close_folds_the_wal(cache
     finally:
         lib.close()
     assert sorted(p.name for p in cache.glob(FILE_NAME + "*")) == [FILE_NAME]
+
+
+def test_the_readers_row_table_follows_another_processes_index_writes(cache: Path) -> None:
+    """The reader maps index row numbers to its newest-first list once per change; a change to
+    the index made by another process (its own connection) must reach the next query: the
+    renamed article is re-indexed under a new row number, which an old table would not know."""
+    with Library.open(cache) as reader:
+        reader.sync_search()
+        assert reader.search("Magdeburg")  # the table is made here
+        art = next(a for a in reader.newest_first() if a.lead)
+        with Library.open(cache) as other:
+            changed = Batch(articles=[_renamed(art, "Zwergpudelweltmeisterschaft in Kassel")])
+            changed.bodies[art.id] = other.store.body(art.feed_id, art.id)
+            other.commit(changed)
+            other.sync_search()
+        # The reader has not reloaded: the article is the same id in its list, the index row new.
+        assert [a.id for a in reader.search("Zwergpudelweltmeisterschaft", sync=False)] == [art.id]
+        assert art.id in [a.id for a in reader.search("Kassel", sync=False)]

@@ -19,11 +19,21 @@ first. The tokeniser and folding live in terms.py.
 from __future__ import annotations
 
 import threading
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import compress
 
 from newsreader.indexes import terms as text_terms
-from newsreader.indexes.fulltext import Alternatives, Doc, Plan, TermIndex, order_of, words_of
+from newsreader.indexes.fulltext import (
+    Alternatives,
+    Doc,
+    Plan,
+    Snapshot,
+    TermIndex,
+    order_of,
+    words_of,
+)
 from newsreader.models import Article, newest_first_key
 
 _FILTER_KEYS = {"tag": "tag", "tags": "tag", "feed": "feed", "is": "is"}
@@ -234,6 +244,7 @@ class SearchIndex:
         self._bodies: dict[str, tuple[tuple[str, ...], str]] = {}  # id -> body terms, words
         self._feed_terms: dict[str, frozenset[str]] = {}  # feed title -> its terms
         self._lock = threading.RLock()
+        self._place_cache = threading.local()  # see _places
 
     def __len__(self) -> int:
         return self.index.count()
@@ -285,38 +296,61 @@ class SearchIndex:
 
     def search(self, query: str | Query, *, limit: int | None = None) -> list[str]:
         """Ids of the matching articles, newest first."""
+        found = self.find(query, limit=limit)
+        if found is not None:
+            return [a.id for a in found]
+        return self._search_loading(query, limit)
+
+    def find(self, query: str | Query, *, limit: int | None = None) -> list[Article] | None:
+        """The matching articles, newest first, when the caller keeps every article in memory
+        (`live` and `ordered`: the reader); None otherwise (use `search`)."""
+        if self._live is None or self._ordered is None:
+            return None
+        q = query if isinstance(query, Query) else parse_query(query)
+        if q.is_empty() or (limit is not None and limit <= 0):
+            return []
+        plan, phrases, not_phrases = self._plan(q)
+        # Articles saying an excluded phrase: found among those with all its words (the index
+        # narrows them), so no other article's words need reading.
+        said = self._saying(not_phrases)
+        if not (plan.all_of or plan.tags or plan.feeds or phrases):
+            # Nothing required, only excluded ("unread", "-Sport starred"): walk the caller's
+            # own newest-first list past the few excluded ids instead of ~every index row.
+            excluded = self.index.excluded(plan) | said
+            found = _flagged(q, self._ordered())
+            found = [a for a in found if a.id not in excluded] if excluded else found
+        elif not phrases:
+            found = _flagged(q, self._matching_in_order(plan))
+            found = [a for a in found if a.id not in said] if said else found
+        else:
+            rows = self.index.run(plan, words=True)
+            if said:
+                rows = [r for r in rows if r[0] not in said]
+            items = _flagged_items(q, _known(rows, self._live()))
+            found = _in_order([x for x in items if _says_all(x[2], phrases)])
+        return found if limit is None else found[:limit]
+
+    def _search_loading(self, query: str | Query, limit: int | None) -> list[str]:
+        """`search` for a caller that loads articles on demand (the CLI): rows stream newest
+        first, marks are checked from the small mark files, a limit stops the loading early."""
         q = query if isinstance(query, Query) else parse_query(query)
         if q.is_empty() or (limit is not None and limit <= 0):
             return []
         plan, phrases, not_phrases = self._plan(q)
         flags = q.unread is not None or q.starred is not None
-        # Articles saying an excluded phrase: found among those with all its words (the index
-        # narrows them), so no other article's words need reading.
         said = self._saying(not_phrases)
-        if self._ordered is not None and not (plan.all_of or plan.tags or plan.feeds or phrases):
-            # Nothing required, only excluded ("unread", "-Sport starred"): walk the caller's
-            # own newest-first list past the few excluded ids instead of ~every index row.
-            excluded = self.index.excluded(plan) | said
-            kept = [
-                art.id
-                for art in self._ordered()
-                if art.id not in excluded and (not flags or _flags_match(q, art.read, art.starred))
-            ]
-            return kept if limit is None else kept[:limit]
         rows = self.index.run(plan, words=bool(phrases))
         if flags and self._marks is not None:  # the cheap check first: no article loaded
             marks = self._marks
             rows = [r for r in rows if _flags_match(q, *marks(r[0], r[1]))]
         if said:
             rows = [r for r in rows if r[0] not in said]
-        if self._live is not None:  # the reader: every match, in whole-list passes
-            items = _known(rows, self._live())
-            if flags:
-                items = [x for x in items if _flags_match(q, x[1].read, x[1].starred)]
+        if self._live is not None:  # every article in memory, no newest-first list of them
+            items = _flagged_items(q, _known(rows, self._live()))
             if phrases:
                 items = [x for x in items if _says_all(x[2], phrases)]
-            found = _ids_in_order(items)
-            return found if limit is None else found[:limit]
+            ids = [a.id for a in _in_order(items)]
+            return ids if limit is None else ids[:limit]
         out: list[str] = []
         for art, blob in self._loaded_in_order(rows):  # loads lazily: a limit stops it early
             if flags and not _flags_match(q, art.read, art.starred):
@@ -327,6 +361,39 @@ class SearchIndex:
             if limit is not None and len(out) >= limit:
                 break
         return out
+
+    def _matching_in_order(self, plan: Plan) -> list[Article]:
+        """The caller's articles the plan matches, in the caller's newest-first list order:
+        the index gives row numbers only, a table of each row's place in that list (made once
+        per change of either) marks them, and the list is read once. At 100,000 articles a
+        query matching half of them costs ~15 ms this way, ~80 ms with ids sorted by SQLite."""
+        assert self._ordered is not None
+        ordered = self._ordered()
+        with self.index.snapshot() as snap:
+            places = self._places(snap, ordered)
+            numbers = self.index.numbers(snap, plan)
+        size = len(places)
+        marked = bytearray(len(ordered))
+        for n in numbers:
+            if n < size and (at := places[n]) >= 0:
+                marked[at] = 1
+        return list(compress(ordered, marked))
+
+    def _places(self, snap: Snapshot, ordered: list[Article]) -> array[int]:
+        """Index row number -> place in `ordered` (-1: not there), for this snapshot's rows and
+        this list; remembered per thread (a snapshot's stamp is its connection's)."""
+        cached = getattr(self._place_cache, "value", None)
+        if cached is not None and cached[0] == snap.stamp and cached[1] is ordered:
+            return cached[2]
+        rows = self.index.all_numbers(snap)
+        at = {a.id: i for i, a in enumerate(ordered)}
+        places = array("q", [-1]) * (max((r[0] for r in rows), default=-1) + 1)
+        for n, aid in rows:
+            i = at.get(aid)
+            if i is not None:
+                places[n] = i
+        self._place_cache.value = (snap.stamp, ordered, places)
+        return places
 
     def _saying(self, phrases: list[str]) -> set[str]:
         """Ids of the articles whose words contain any of `phrases` (" folded words ")."""
@@ -445,10 +512,10 @@ def _says_all(blob: bytes | None, phrases: list[str]) -> bool:
     return all(p in words for p in phrases)
 
 
-def _ids_in_order(items: list[tuple[float, Article, bytes | None]]) -> list[str]:
-    """Ids of rows in time order, ties on time in `newest_first_key` order (as
-    `_loaded_in_order`, in whole-list passes for the reader): sorting only runs of equal times."""
-    out = [x[1].id for x in items]
+def _in_order(items: list[tuple[float, Article, bytes | None]]) -> list[Article]:
+    """Articles of rows in time order, ties on time in `newest_first_key` order (as
+    `_loaded_in_order`, in whole-list passes): sorting only runs of equal times."""
+    out = [x[1] for x in items]
     n = len(items)
     i = 1
     while i < n:
@@ -458,8 +525,28 @@ def _ids_in_order(items: list[tuple[float, Article, bytes | None]]) -> list[str]
         start = i - 1
         while i < n and items[i][0] == items[start][0]:
             i += 1
-        out[start:i] = [x[1].id for x in sorted(items[start:i], key=_tie_key)]
+        out[start:i] = [x[1] for x in sorted(items[start:i], key=_tie_key)]
     return out
+
+
+def _flagged(q: Query, articles: list[Article]) -> list[Article]:
+    """`articles` with the query's read/starred conditions, in one pass."""
+    u, s = q.unread, q.starred
+    if u is None and s is None:
+        return articles
+    if s is None:
+        return [a for a in articles if a.read != u]
+    if u is None:
+        return [a for a in articles if a.starred == s]
+    return [a for a in articles if a.read != u and a.starred == s]
+
+
+def _flagged_items(
+    q: Query, items: list[tuple[float, Article, bytes | None]]
+) -> list[tuple[float, Article, bytes | None]]:
+    if q.unread is None and q.starred is None:
+        return items
+    return [x for x in items if _flags_match(q, x[1].read, x[1].starred)]
 
 
 def _flags_match(q: Query, read: bool, starred: bool) -> bool:
