@@ -180,6 +180,10 @@ def one_size(feeds: int, port: int, old: Path | None, rounds: int) -> dict:
         started = time.perf_counter()
         lib.sync_search()
         out["noop_sync_ms"] = (time.perf_counter() - started) * 1000
+        lib.newest_first()  # the reader keeps this list (its first screen sorts it)
+        started = time.perf_counter()
+        lib.search_index.prepare()  # as the reader's search worker does after each sync
+        out["prepare_ms"] = (time.perf_counter() - started) * 1000
         times = []
         for q in reader_queries(lib, 300):
             started = time.perf_counter()
@@ -250,6 +254,10 @@ def report(results: list[dict], meta: dict) -> str:
     row(
         "ratio new / old",
         [f"{ratio(r):.3f}x" if flat(r["cli_old_s"]) else "-" for r in results],
+    )
+    row(
+        "placing the index's rows in the reader's list (its search worker, per change), ms",
+        [f"{r['prepare_ms']:.0f}" for r in results],
     )
     row(
         "reader's query (300), p50 / p95 / max ms",

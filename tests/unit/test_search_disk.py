@@ -344,3 +344,26 @@ def test_the_readers_row_table_follows_another_processes_index_writes(cache: Pat
         # The reader has not reloaded: the article is the same id in its list, the index row new.
         assert [a.id for a in reader.search("Zwergpudelweltmeisterschaft", sync=False)] == [art.id]
         assert art.id in [a.id for a in reader.search("Kassel", sync=False)]
+
+
+def test_row_numbers_are_never_given_twice(tmp_path: Path) -> None:
+    """SQLite hands the highest row number out again once its row is deleted; the reader's
+    table of row numbers -> articles (row_places.py) relies on a number naming one article for
+    good, across processes and reopenings."""
+    from newsreader.indexes.fulltext import Doc
+
+    def doc(aid: str) -> Doc:
+        return Doc(aid, "f", 1, 0.0, (), ("wort",), " wort ")
+
+    path = tmp_path / FILE_NAME
+    index = TermIndex(path)
+    index.put([doc("a"), doc("b")])
+    index.delete(["b"])  # the highest number
+    index.close()
+    other = TermIndex(path)  # another process, later
+    other.put([doc("c")])
+    with other.snapshot() as snap:
+        rows = TermIndex.numbers_after(snap, 0)
+    other.close()
+    assert [aid for _n, aid in rows] == ["a", "c"]
+    assert rows[1][0] == 3  # not 2, which named "b"

@@ -46,6 +46,7 @@ CREATE INDEX IF NOT EXISTS docs_t ON docs(t);
 CREATE TABLE IF NOT EXISTS tags(tag TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(tag, n))
     WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tags_n ON tags(n);
+CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     terms, content='', tokenize='ascii', detail='none', prefix='2 3');
 """
@@ -129,7 +130,7 @@ class Snapshot:
     """A read transaction on one thread's connection (`TermIndex.snapshot`)."""
 
     db: sqlite3.Connection
-    stamp: tuple[int, int, int, int]
+    file: tuple[int, int]
 
 
 @dataclass(slots=True)
@@ -160,7 +161,6 @@ class TermIndex:
         self._ready = False  # the file was checked and has our schema
         self._epoch = 0  # bumped when the file is replaced: threads reconnect
         self._feeds: list[str] | None = None
-        self._writes = 0  # this object's write transactions (a snapshot's stamp)
         self._opened: list[tuple[threading.Thread, sqlite3.Connection]] = []  # every thread's
 
     # ------------------------------------------------------------------ the file
@@ -281,7 +281,6 @@ class TermIndex:
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             self._feeds = None
-            self._writes += 1
             db = self._connect()
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -353,9 +352,18 @@ class TermIndex:
     def _put(db: sqlite3.Connection, doc: Doc) -> None:
         TermIndex._delete(db, doc.aid)
         terms = _clean(" ".join(doc.terms))
-        cur = db.execute(
-            "INSERT INTO docs(aid, feed, sig, t, terms, words) VALUES(?,?,?,?,?,?)",
+        # Row numbers are never used twice (SQLite would give the highest one again after it
+        # is deleted): a reader's table of numbers -> articles then only ever grows (search.py).
+        high = db.execute(
+            "SELECT max(coalesce((SELECT max(n) FROM docs), 0),"
+            " coalesce((SELECT v FROM meta WHERE k='high'), 0))"
+        ).fetchone()[0]
+        n = high + 1
+        db.execute("INSERT OR REPLACE INTO meta(k, v) VALUES('high', ?)", (n,))
+        db.execute(
+            "INSERT INTO docs(n, aid, feed, sig, t, terms, words) VALUES(?,?,?,?,?,?,?)",
             (
+                n,
                 _clean(doc.aid),
                 _clean(doc.feed),
                 doc.sig,
@@ -364,7 +372,6 @@ class TermIndex:
                 zlib.compress(_clean(doc.words).encode(), 1),
             ),
         )
-        n = cur.lastrowid
         db.execute("INSERT INTO fts(rowid, terms) VALUES(?, ?)", (n, terms))
         if doc.tags:
             db.executemany(
@@ -419,21 +426,17 @@ class TermIndex:
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Snapshot]:
         """One consistent view of the index for several statements on this thread (a read
-        transaction), with a stamp that differs whenever the rows may differ from an earlier
-        snapshot's with the same stamp: any other connection's commit (another process, another
-        thread), this object's own writes, a replaced file."""
+        transaction). Its `file` changes when this object starts a new file (moved aside,
+        rebuilt), whose row numbers start again."""
         if self.path is None:
             with self._lock:
-                db = self._connect()
-                yield Snapshot(db, (self._epoch, self._writes, 0, id(db)))
+                yield Snapshot(self._connect(), (id(self), self._epoch))
             return
         db = self._connect()
-        writes = self._writes
+        file = (id(self), self._epoch)
         db.execute("BEGIN")
         try:
-            db.execute("SELECT 1 FROM fed LIMIT 1").fetchall()  # the snapshot starts here
-            version = db.execute("PRAGMA data_version").fetchone()[0]
-            yield Snapshot(db, (self._epoch, writes, version, id(db)))
+            yield Snapshot(db, file)
         finally:
             with contextlib.suppress(sqlite3.Error):
                 db.execute("COMMIT")
@@ -454,9 +457,11 @@ class TermIndex:
         return [r[0] for r in snap.db.execute(sql, args).fetchall()]
 
     @staticmethod
-    def all_numbers(snap: Snapshot) -> list[tuple[int, str]]:
-        """(row number, article id) of every indexed article."""
-        return snap.db.execute("SELECT n, aid FROM docs").fetchall()
+    def numbers_after(snap: Snapshot, n: int) -> list[tuple[int, str]]:
+        """(row number, article id) of the rows numbered above `n`, in number order. A number
+        names one article for good (`_put` never gives it again), so a caller's table of
+        numbers only needs what came after its highest."""
+        return snap.db.execute("SELECT n, aid FROM docs WHERE n > ? ORDER BY n", (n,)).fetchall()
 
     @staticmethod
     def _where(plan: Plan) -> tuple[list[str], list[object]] | None:

@@ -19,7 +19,6 @@ first. The tokeniser and folding live in terms.py.
 from __future__ import annotations
 
 import threading
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import compress
@@ -29,11 +28,11 @@ from newsreader.indexes.fulltext import (
     Alternatives,
     Doc,
     Plan,
-    Snapshot,
     TermIndex,
     order_of,
     words_of,
 )
+from newsreader.indexes.row_places import RowPlaces
 from newsreader.models import Article, newest_first_key
 
 _FILTER_KEYS = {"tag": "tag", "tags": "tag", "feed": "feed", "is": "is"}
@@ -244,7 +243,7 @@ class SearchIndex:
         self._bodies: dict[str, tuple[tuple[str, ...], str]] = {}  # id -> body terms, words
         self._feed_terms: dict[str, frozenset[str]] = {}  # feed title -> its terms
         self._lock = threading.RLock()
-        self._place_cache = threading.local()  # see _places
+        self._rows = RowPlaces()  # index row number -> place in `ordered()`
 
     def __len__(self) -> int:
         return self.index.count()
@@ -363,14 +362,12 @@ class SearchIndex:
         return out
 
     def _matching_in_order(self, plan: Plan) -> list[Article]:
-        """The caller's articles the plan matches, in the caller's newest-first list order:
-        the index gives row numbers only, a table of each row's place in that list (made once
-        per change of either) marks them, and the list is read once. At 100,000 articles a
-        query matching half of them costs ~15 ms this way, ~80 ms with ids sorted by SQLite."""
+        """The caller's articles the plan matches, in the caller's newest-first list order: the
+        index gives row numbers, `RowPlaces` their places in the list, the list is read once."""
         assert self._ordered is not None
         ordered = self._ordered()
         with self.index.snapshot() as snap:
-            places = self._places(snap, ordered)
+            places = self._rows.places(snap, ordered)
             numbers = self.index.numbers(snap, plan)
         size = len(places)
         marked = bytearray(len(ordered))
@@ -379,21 +376,13 @@ class SearchIndex:
                 marked[at] = 1
         return list(compress(ordered, marked))
 
-    def _places(self, snap: Snapshot, ordered: list[Article]) -> array[int]:
-        """Index row number -> place in `ordered` (-1: not there), for this snapshot's rows and
-        this list; remembered per thread (a snapshot's stamp is its connection's)."""
-        cached = getattr(self._place_cache, "value", None)
-        if cached is not None and cached[0] == snap.stamp and cached[1] is ordered:
-            return cached[2]
-        rows = self.index.all_numbers(snap)
-        at = {a.id: i for i, a in enumerate(ordered)}
-        places = array("q", [-1]) * (max((r[0] for r in rows), default=-1) + 1)
-        for n, aid in rows:
-            i = at.get(aid)
-            if i is not None:
-                places[n] = i
-        self._place_cache.value = (snap.stamp, ordered, places)
-        return places
+    def prepare(self) -> None:
+        """Place the index's rows in the caller's current list ahead of the next query (the
+        reader's search worker, after each sync: ~0.1 s at 100,000 articles)."""
+        if self._live is not None and self._ordered is not None:
+            ordered = self._ordered()
+            with self.index.snapshot() as snap:
+                self._rows.places(snap, ordered)
 
     def _saying(self, phrases: list[str]) -> set[str]:
         """Ids of the articles whose words contain any of `phrases` (" folded words ")."""

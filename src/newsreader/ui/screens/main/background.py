@@ -121,7 +121,9 @@ class BackgroundPart(MainBase):
         self._sync_search_now()
 
     def _sync_search_now(self) -> None:
-        if self.library.sync_search() and not get_current_worker().is_cancelled:
+        indexed = self.library.sync_search()
+        self.library.search_index.prepare()  # the next query need not place every row
+        if indexed and not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._search_synced)
 
     def _search_synced(self) -> None:
