@@ -29,7 +29,7 @@ from newsreader.indexes.on_disk import index_for, sync_or_recover
 from newsreader.indexes.related import Related, RelatedIndex
 from newsreader.indexes.search import SearchIndex
 from newsreader.lead_once import drop_repeated_lead
-from newsreader.models import Article, Feed, merge_tags, newest_first_key, tag_key
+from newsreader.models import Article, Feed, merge_tags, sort_newest_first, tag_key
 from newsreader.opml import AddedFeeds, Skipped
 from newsreader.paths import Dirs, resolve_dirs
 from newsreader.sanitize import clean_line
@@ -183,7 +183,7 @@ class Library:
         version = self._order_version
         cached = self._ordered
         if cached is None or cached[0] != version:
-            cached = (version, sorted(list(self.articles.values()), key=newest_first_key))
+            cached = (version, sort_newest_first(list(self.articles.values())))
             if version == self._order_version:
                 self._ordered = cached
         return cached[1]
@@ -191,7 +191,7 @@ class Library:
     def newest_first(self, articles: Iterable[Article] | None = None) -> list[Article]:
         if articles is None:  # every article: the list sorted once per change, copied
             return list(self._newest_first_cached())
-        return sorted(articles, key=newest_first_key)
+        return sort_newest_first(articles)
 
     def unread(self) -> list[Article]:
         return [a for a in self._newest_first_cached() if not a.read]
@@ -323,7 +323,7 @@ class Library:
     def story_groups(self) -> dict[str, list[str]]:
         """Every article's same-story group (copies, and other feeds' reports of the event),
         newest first decides which article heads a group: id -> the other members' ids."""
-        ordered = sorted(list(self.articles.values()), key=newest_first_key)
+        ordered = sort_newest_first(list(self.articles.values()))
         return self.related_index.stories(a.id for a in ordered)
 
     def search(self, query: str, limit: int | None = None, *, sync: bool = True) -> list[Article]:
