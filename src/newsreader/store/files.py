@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from newsreader.store.errors import CorruptFile
@@ -19,10 +18,12 @@ from newsreader.store.errors import CorruptFile
 TMP_PREFIX = ".tmp-"
 
 _fast_loads: Any
+_fast_dumps: Any
 try:  # ~2.2x the standard library's decoding: 0.32 -> 0.14 s for a 100,000-article cache
+    from orjson import dumps as _fast_dumps
     from orjson import loads as _fast_loads
 except ImportError:  # pragma: no cover - platforms without a wheel
-    _fast_loads = None
+    _fast_loads = _fast_dumps = None
 
 
 def _loads(raw: bytes) -> Any:
@@ -47,6 +48,16 @@ def _parse(raw: bytes) -> dict[str, dict[str, Any]]:
 
 
 def _dumps(data: Any) -> bytes:
+    """Compact UTF-8 JSON. orjson writes what `json.dumps(ensure_ascii=False, separators=(",",
+    ":"))` writes for our documents (a test compares the bytes; floats may differ in spelling,
+    1e-7 for 1e-07, never in value; NaN and infinities, which none of our values can be, become
+    null) at a fraction of the cost; what it refuses (a lone surrogate, an integer past 64
+    bits, a non-string key) goes the standard library's way."""
+    if _fast_dumps is not None:
+        try:
+            return bytes(_fast_dumps(data))
+        except TypeError:
+            pass
     try:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     except UnicodeEncodeError:
@@ -128,9 +139,11 @@ def _write_table(path: Path, table: str, docs: list[dict[str, Any]]) -> int:
     # would append to it, so it goes first.
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
-    with TinyDB(path, storage=AtomicJSONStorage, sync_dir=False) as db:
-        db.table(table, cache_size=0).insert_multiple(docs)
-    return path.stat().st_size
+    # The bytes TinyDB writes for one table inserted into a new file (document ids 1..n; a
+    # test compares them), without its per-document bookkeeping.
+    payload = _dumps({table: {str(i): doc for i, doc in enumerate(docs, 1)}})
+    _atomic_write(path, payload, sync_dir=False)
+    return len(payload)
 
 
 def _quarantine(path: Path) -> Path:
