@@ -111,5 +111,37 @@ def test_clean_texts_printable_shortcut_changes_nothing() -> None:
         return sanitize._UNSAFE.sub("", sanitize._CR.sub("\n", text))
 
     for code in range(0x110000):
-        for text in (chr(code), f"a{chr(code)}b"):
+        c = chr(code)
+        # alone, between letters, and beside the characters the second shortcut lets through
+        for text in (c, f"a{c}b", f"a\n{c}\tb\xa0", f"x\ny{c}"):
             assert clean_text(text) == passes(text), hex(code)
+
+
+def test_html_to_text_skips_only_passes_that_change_nothing() -> None:
+    """html_to_text runs each whitespace pass only where its pattern can match: the result is
+    the one of running them all, on every text of the shared real feeds and on odd spacing."""
+    import feedparser
+
+    from newsreader import sanitize
+    from shared_paths import REALFEEDS
+
+    def all_passes(value: str, limit: int = sanitize.MAX_LEAD) -> str:
+        raw = sanitize._ANY_SPACE.sub(" ", value[: limit * 4])
+        text = sanitize._SPACE_RUN.sub(" ", clean_text(sanitize._markup_out(raw, "\n"), limit * 2))
+        text = sanitize._NL_SPACE.sub("\n", text)
+        return sanitize._BLANK_LINES.sub("\n\n", text).strip()[:limit]
+
+    if not REALFEEDS.is_dir():
+        pytest.skip(f"realfeeds not found at {REALFEEDS}")
+    texts = [
+        "a  b", "a\tb", "a\r\nb", "<p>a</p><p>b</p>", "<p>a</p>\n\n<p></p><p></p><p>b</p>",
+        "a&nbsp;&nbsp;b", "a\u00a0b", "<br> <br> <br>x", "x\x0b\x0cy", " ", "", "\n\n\n",
+    ]  # fmt: skip
+    for path in sorted(REALFEEDS.glob("*"))[:49]:
+        parsed = feedparser.parse(path.read_bytes())
+        for e in parsed.entries[:30]:
+            texts += [e.get("title", ""), e.get("summary", "")]
+            texts += [c.get("value", "") for c in e.get("content", [])]
+    assert len(texts) > 500
+    for text in texts:
+        assert html_to_text(text) == all_passes(text), text[:80]
