@@ -7,7 +7,9 @@ import contextlib
 import json
 import os
 import secrets
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -133,17 +135,48 @@ def _read_table(path: Path, table: str) -> list[dict[str, Any]]:
     return out
 
 
+def _table_bytes(table: str, docs: list[dict[str, Any]]) -> bytes:
+    """A file holding one TinyDB table: the bytes TinyDB writes for these documents inserted
+    into a new file (document ids 1..n; a test compares them), without its bookkeeping."""
+    return _dumps({table: {str(i): doc for i, doc in enumerate(docs, 1)}})
+
+
 def _write_table(path: Path, table: str, docs: list[dict[str, Any]]) -> int:
-    """Write a fresh file holding one TinyDB table; returns its size in bytes."""
-    # A same-named file can only be garbage from a crashed commit (we hold the lock); TinyDB
-    # would append to it, so it goes first.
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-    # The bytes TinyDB writes for one table inserted into a new file (document ids 1..n; a
-    # test compares them), without its per-document bookkeeping.
-    payload = _dumps({table: {str(i): doc for i, doc in enumerate(docs, 1)}})
+    """Write a fresh file holding one TinyDB table; returns its size in bytes. A same-named
+    file can only be garbage from a crashed commit (the caller holds the lock): replaced."""
+    payload = _table_bytes(table, docs)
     _atomic_write(path, payload, sync_dir=False)
     return len(payload)
+
+
+def _write_files(files: list[tuple[Path, bytes]]) -> None:
+    """Atomic writes of several files (no directory sync: the caller does one for all) side by
+    side in a few threads: their fsyncs overlap and the file system commits its journal once
+    for many of them, where one after another each waited for its own journal commit (and,
+    in a busy process, for the interpreter lock after every system call). Every file is
+    written or its temp file removed; the first error is raised once all are done."""
+    if len(files) < 2:
+        for path, payload in files:
+            _atomic_write(path, payload, sync_dir=False)
+        return
+    pool = _writers()
+    futures = [pool.submit(_atomic_write, path, payload, sync_dir=False) for path, payload in files]
+    errors = [exc for f in futures if (exc := f.exception()) is not None]
+    if errors:
+        raise errors[0]
+
+
+_WRITERS = 8
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _writers() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(_WRITERS, thread_name_prefix="store-write")
+        return _pool
 
 
 def _quarantine(path: Path) -> Path:

@@ -12,7 +12,7 @@ from typing import Any
 from newsreader.i18n import N_
 from newsreader.models import Article, Feed
 from newsreader.store.errors import CorruptFile, SchemaTooNew
-from newsreader.store.files import AtomicJSONStorage, _read_table, _write_table
+from newsreader.store.files import AtomicJSONStorage, _read_table, _table_bytes, _write_files
 
 SCHEMA_VERSION = 1
 
@@ -192,11 +192,21 @@ def _read_shard(root: Path, fid: str, kind: str, gen: int) -> dict[str, Any]:
     return _FROM_DOCS[kind](_read_table(_shard_path(root, fid, kind, gen), _TABLES[kind]), fid)
 
 
+def _shard_file(
+    root: Path, fid: str, kind: str, gen: int, data: dict[str, Any]
+) -> tuple[Path, bytes] | None:
+    """One shard at `gen` as (path, bytes) to write; None when empty (referenced as 0)."""
+    if not data:
+        return None
+    return _shard_path(root, fid, kind, gen), _table_bytes(_TABLES[kind], _to_docs(kind, data))
+
+
 def _write_shard(root: Path, fid: str, kind: str, gen: int, data: dict[str, Any]) -> int:
     """Write one shard at `gen`; returns the generation to reference (0 when empty)."""
-    if not data:
+    file = _shard_file(root, fid, kind, gen, data)
+    if file is None:
         return 0
-    _write_table(_shard_path(root, fid, kind, gen), _TABLES[kind], _to_docs(kind, data))
+    _write_files([file])
     return gen
 
 

@@ -13,7 +13,14 @@ from newsreader.config import Retention
 from newsreader.models import Article, Feed
 from newsreader.store.catalogue import Catalogue
 from newsreader.store.errors import CorruptFile, OnCorrupt
-from newsreader.store.files import _atomic_write, _dumps, _fsync_dir, _read_table, _write_table
+from newsreader.store.files import (
+    _atomic_write,
+    _dumps,
+    _fsync_dir,
+    _read_table,
+    _write_files,
+    _write_table,
+)
 from newsreader.store.layout import (
     _TABLES,
     KINDS,
@@ -24,9 +31,9 @@ from newsreader.store.layout import (
     _read_shard,
     _Refs,
     _rows_from,
+    _shard_file,
     _shard_path,
     _stub_row,
-    _write_shard,
 )
 
 
@@ -270,6 +277,7 @@ class _Txn:
     def write(self) -> None:
         gen = self.new.generation
         wrote_shard = False
+        files: list[tuple[Path, bytes]] = []
         for fid, kind in sorted(self.dirty):
             refs = self.new.shards.get(fid)
             if refs is None:
@@ -278,8 +286,12 @@ class _Txn:
             if kind != "idx" and fid in self.data["idx"]:
                 idx = self.data["idx"][fid]
                 content = {aid: v for aid, v in content.items() if aid in idx}  # no orphans
-            setattr(refs, kind, _write_shard(self.root, fid, kind, gen, content))
+            file = _shard_file(self.root, fid, kind, gen, content)
+            if file is not None:
+                files.append(file)
+            setattr(refs, kind, gen if file is not None else 0)
             wrote_shard = True
+        _write_files(files)  # all of them durable before the manifest names any
         if wrote_shard:
             _fsync_dir(self.root / SHARD_DIR)
         if self.rows_dirty:
