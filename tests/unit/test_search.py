@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_related import NOW, art, background
 
-from newsreader.indexes.search import Query, SearchIndex, parse_query
+from newsreader.indexes.query import Query, parse_query
+from newsreader.indexes.search import SearchIndex
 from newsreader.models import Article
 
 FEEDS = {"ts": "tagesschau.de – Die Nachrichten", "sp": "SPIEGEL Online", "gu": "The Guardian"}
