@@ -106,7 +106,13 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--json", action="store_true")
     u.add_argument("--limit", type=int, default=0)
 
-    s = sub.add_parser("search", help=_('search: words, "phrases", tag:X, feed:Y, unread, starred'))
+    s = sub.add_parser(
+        "search",
+        help=_(
+            'search: words, "phrases", a OR b, tag:X, feed:Y, title:X, author:X, newer:3d,'
+            " older:1w, after:/before:YYYY-MM-DD, has:enclosure, is:extracted, unread, starred"
+        ),
+    )
     s.add_argument("query", nargs="+")
     s.add_argument("--json", action="store_true")
     s.add_argument("--limit", type=int, default=50)

@@ -6,11 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
 
 import pytest
 
 from newsreader.cli import main
-from sample_feeds import item, rss
+from sample_feeds import BASE, item, rss
 
 
 @pytest.fixture
@@ -222,3 +223,37 @@ def test_refresh_keeps_the_search_index_current_once_someone_has_searched(served
         index.close()
     code, out, _ = run(capsys, "search", "Gefangenenaustausch")
     assert code == 0 and "Gefangenenaustausch am Schwarzen Meer" in out
+
+
+def test_search_takes_or_fields_and_dates(served, data_dir, capsys):
+    run(capsys, "add", served.url("/war.xml"))
+    run(capsys, "add", served.url("/sport.xml"))
+    run(capsys, "refresh")
+
+    def headlines(*query: str) -> list[str]:
+        code, out, _ = run(capsys, "search", "--json", "--", *query)
+        return [r["headline"] for r in json.loads(out)] if code == 0 else []
+
+    assert headlines("Marathon OR Bundesliga") == [
+        "Bundesliga: Spitzenspiel endet remis",
+        "Marathon in Neustadt mit Rekord",
+    ]
+    assert headlines("title:Waffenruhe") == [
+        "Waffenruhe in der Ukraine gefordert",
+        "Ukraine und Russland verhandeln über Waffenruhe",
+    ]
+    assert headlines("Ukraine", "-title:Waffenruhe") == ["USA sagen der Ukraine Hilfe zu"]
+    # The sample items are dated back from a fixed BASE: after:/before: a day (local midnight)
+    war = {
+        "Waffenruhe in der Ukraine gefordert": BASE - timedelta(hours=1),
+        "Ukraine und Russland verhandeln über Waffenruhe": BASE - timedelta(hours=25),
+        "USA sagen der Ukraine Hilfe zu": BASE - timedelta(hours=49),
+    }
+    day = (BASE - timedelta(hours=25)).astimezone().date()
+    midnight = datetime(day.year, day.month, day.day).timestamp()
+    later = [h for h, at in war.items() if at.timestamp() >= midnight]
+    assert 0 < len(later) < 3
+    assert headlines("Ukraine", f"after:{day}") == later
+    assert headlines("Ukraine", f"before:{day}") == [h for h in war if h not in later]
+    assert headlines("Ukraine", "newer:1d") == []  # BASE lies in the past
+    assert headlines("has:enclosure") == []

@@ -436,3 +436,26 @@ async def test_t_in_feed_health_sets_a_feeds_full_text(data, tmp_path):
         await settle(pilot, app)
     with open_library(data) as lib:
         assert lib.feeds[feed.id].full_text == "auto"
+
+
+async def test_search_with_or_and_a_title_field(data, tmp_path):
+    """The reader's search box takes the whole language: `a OR b` shows either's articles,
+    `title:X` only those with X in the headline."""
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        lib = app.library
+        lib.sync_search()
+        words = ("Quellwerk", "Sturm")
+        each = [{a.id for a in lib.search(w)} for w in words]
+        assert all(each) and each[0] != each[1]
+        screen = app.screen
+        await pilot.press("slash", *"Quellwerk OR Sturm", "enter")
+        await settle(pilot, app)
+        shown = screen.query_one(HeadlineList).articles
+        assert {a.id for a in shown} == each[0] | each[1]
+        await pilot.press("slash", *"title:Quellwerk", "enter")
+        await settle(pilot, app)
+        shown = screen.query_one(HeadlineList).articles
+        assert shown and all("quellwerk" in a.headline.casefold() for a in shown)
+        assert {a.id for a in shown} <= each[0]

@@ -48,6 +48,13 @@ QUERIES = [
     "Polizei Täter",
     "-Magdeburg unread",
     "starred",
+    # issue 13's additions to the language
+    "Weihnachtsmarkt OR Anschlag unread",
+    "title:Magdeburg",
+    "Magdeburg -title:Magdeburg",
+    "older:1d Scholz",
+    "has:enclosure",
+    "after:2024-12-21 Bundestag",
 ]
 
 

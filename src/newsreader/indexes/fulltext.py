@@ -123,6 +123,8 @@ class Plan:
     not_tags: list[str] = field(default_factory=list)
     feeds: list[set[str]] = field(default_factory=list)  # each set: the article's feed is in it
     not_feeds: set[str] = field(default_factory=set)
+    after: float | None = None  # published at or after (seconds since the epoch)
+    before: float | None = None  # published before
 
 
 @dataclass(slots=True, frozen=True)
@@ -495,6 +497,12 @@ class TermIndex:
                 return None
             where.append(f"d.feed IN ({','.join('?' * len(feeds))})")
             args.extend(sorted(feeds))
+        if plan.after is not None:  # t is -published
+            where.append("d.t <= ?")
+            args.append(-plan.after)
+        if plan.before is not None:
+            where.append("d.t > ?")
+            args.append(-plan.before)
         excluded, excluded_args = TermIndex._exclusions(plan)
         if excluded:
             where.append(f"NOT ({excluded})")

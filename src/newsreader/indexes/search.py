@@ -158,7 +158,9 @@ class SearchIndex:
         # Articles saying an excluded phrase: found among those with all its words (the index
         # narrows them), so no other article's words need reading.
         said = self._saying(not_phrases)
-        if not (plan.all_of or plan.tags or plan.feeds or phrases):
+        check = _article_check(q)
+        dated = plan.after is not None or plan.before is not None
+        if not (plan.all_of or plan.tags or plan.feeds or phrases or dated):
             # Nothing required, only excluded ("unread", "-Sport starred"): walk the caller's
             # own newest-first list past the few excluded ids instead of ~every index row.
             excluded = self.index.excluded(plan) | said
@@ -173,6 +175,8 @@ class SearchIndex:
                 rows = [r for r in rows if r[0] not in said]
             items = _flagged_items(q, _known(rows, self._live()))
             found = _in_order([x for x in items if _says_all(x[2], phrases)])
+        if check is not None:
+            found = [a for a in found if check(a)]
         return found if limit is None else found[:limit]
 
     def _search_loading(self, query: str | Query, limit: int | None) -> list[str]:
@@ -184,6 +188,7 @@ class SearchIndex:
         plan, phrases, not_phrases = self._plan(q)
         flags = q.unread is not None or q.starred is not None
         said = self._saying(not_phrases)
+        check = _article_check(q)
         rows = self.index.run(plan, words=bool(phrases))
         if flags and self._marks is not None:  # the cheap check first: no article loaded
             marks = self._marks
@@ -194,6 +199,8 @@ class SearchIndex:
             items = _flagged_items(q, _known(rows, self._live()))
             if phrases:
                 items = [x for x in items if _says_all(x[2], phrases)]
+            if check is not None:
+                items = [x for x in items if check(x[1])]
             ids = [a.id for a in _in_order(items)]
             return ids if limit is None else ids[:limit]
         out: list[str] = []
@@ -201,6 +208,8 @@ class SearchIndex:
             if flags and not _flags_match(q, art.read, art.starred):
                 continue
             if phrases and not _says_all(blob, phrases):
+                continue
+            if check is not None and not check(art):
                 continue
             out.append(art.id)
             if limit is not None and len(out) >= limit:
@@ -263,7 +272,7 @@ class SearchIndex:
         last = len(q.words) - 1
         for i, word in enumerate(q.words):
             words = text_terms.words(word)
-            prefix = q.prefix and i == last
+            prefix = q.prefix and not q.prefix_in_group and i == last
             for j, w in enumerate(words):
                 at_end = prefix and j == len(words) - 1
                 term = text_terms.term_of(w)
@@ -278,6 +287,27 @@ class SearchIndex:
                 if term:
                     plan.all_of.append(Alternatives(terms=[term]))
             phrases.append(" " + " ".join(words) + " ")
+        for g, group in enumerate(q.any_of):  # a OR b: one group of alternatives
+            either = Alternatives()
+            for m, member in enumerate(group):
+                words = text_terms.words(member)
+                typing = q.prefix_in_group and g == len(q.any_of) - 1 and m == len(group) - 1
+                for j, w in enumerate(words):
+                    at_end = typing and j == len(words) - 1
+                    term = text_terms.term_of(w)
+                    if term or at_end:
+                        alt = self._alternatives(term, w if at_end else None, feed_terms)
+                        either.terms += alt.terms
+                        either.prefixes += alt.prefixes
+                        either.feeds |= alt.feeds
+            if either.terms or either.prefixes or either.feeds:
+                plan.all_of.append(either)
+        for value in (*q.titles, *q.authors):  # the index narrows; the field is checked after
+            for w in text_terms.words(value):
+                term = text_terms.term_of(w)
+                if term:
+                    plan.all_of.append(Alternatives(terms=[term]))
+        plan.after, plan.before = q.after, q.before
         plan.tags = [text_terms.fold_tag(tag) for tag in q.tags]
         if q.feeds:
             plan.feeds.append(self._feed_ids(q.feeds))
@@ -340,6 +370,40 @@ class SearchIndex:
                     out.add(feed_id)
                     break
         return out
+
+
+def _article_check(q: Query) -> Callable[[Article], bool] | None:
+    """What the index cannot check (title:, author:, has:enclosure, is:extracted), as one test
+    on an article; None when the query has none of them."""
+    if not q.needs_article():
+        return None
+    titles = [_spaced(t) for t in q.titles]
+    not_titles = [_spaced(t) for t in q.not_titles]
+    authors = [_spaced(t) for t in q.authors]
+    not_authors = [_spaced(t) for t in q.not_authors]
+    enclosure, extracted = q.enclosure, q.extracted
+
+    def check(a: Article) -> bool:
+        if enclosure is not None and bool(a.enclosures) != enclosure:
+            return False
+        if extracted is not None and a.extracted != extracted:
+            return False
+        if titles or not_titles:
+            headline = _spaced(a.headline)
+            if not all(t in headline for t in titles) or any(t in headline for t in not_titles):
+                return False
+        if authors or not_authors:
+            author = _spaced(a.author)
+            if not all(t in author for t in authors) or any(t in author for t in not_authors):
+                return False
+        return True
+
+    return check
+
+
+def _spaced(text: str) -> str:
+    """Folded words between spaces: " x y " in it means the words x y, in this order."""
+    return " " + " ".join(text_terms.words(text)) + " "
 
 
 def _says_all(blob: bytes | None, phrases: list[str]) -> bool:
