@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from newsreader import __version__, i18n, image_cache
+from newsreader import __version__, cli_query, i18n, image_cache
 from newsreader.cells import fit
 from newsreader.config import ConfigError
 from newsreader.i18n import _, ngettext
@@ -122,6 +122,8 @@ def _parser() -> argparse.ArgumentParser:
     sh.add_argument("--keep-unread", action="store_true", help=_("do not mark it read"))
     sh.add_argument("--json", action="store_true", help=_("the article, its text and its related"))
 
+    cli_query.add_parser(sub)
+
     ds = sub.add_parser("dirs", help=_("print the data and config directories"))
     ds.add_argument("--json", action="store_true")
     return p
@@ -180,6 +182,9 @@ def _run(args: argparse.Namespace) -> int:
         quick = _quick_search(args)
         if quick is not None:
             return quick
+    if command == "query":
+        with _open(args.data_dir, writing=cli_query.writes(args)) as lib:
+            return cli_query.run(lib, args, _print_articles)
     with _open(args.data_dir, writing=command in _WRITING) as lib:
         handler = _COMMANDS.get(command or "", _cmd_read)
         return handler(lib, args)

@@ -82,6 +82,7 @@ class Settings:
     images: ImageSettings = field(default_factory=ImageSettings)
     players: dict[str, str] = field(default_factory=dict)  # media type pattern -> command
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. star = "s,*"
+    queries: dict[str, str] = field(default_factory=dict)  # saved searches: name -> query
 
     def retention_for(self, feed_id: str, url: str = "") -> Retention:
         override = self.feed_retention.get(feed_id) or self.feed_retention.get(url)
@@ -96,13 +97,14 @@ _SIMPLE = {f.name for f in fields(Settings)} - {
     "full_text",
     "images",
     "players",
+    "queries",
 }
 _UI = {f.name for f in fields(UiSettings)}
 
 
 def load_settings(path: Path | None) -> Settings:
-    """Read `[refresh]`, `[retention]`, `[ui]`, `[full_text]`, `[images]`, `[players]` and
-    `[keys]` from the config
+    """Read `[refresh]`, `[retention]`, `[ui]`, `[full_text]`, `[images]`, `[players]`,
+    `[queries]` and `[keys]` from the config
     file, if any."""
     settings = Settings()
     if path is None or not path.exists():
@@ -138,6 +140,7 @@ def load_settings(path: Path | None) -> Settings:
             max_total_mb=max(0.0, float(images.get("max_total_mb", 200.0))),
         )
         settings.players = {str(k): str(v) for k, v in data.get("players", {}).items()}
+        settings.queries = {str(k): str(v) for k, v in data.get("queries", {}).items()}
         # In file order: of two bindings of one key, the first may keep it (ui/bindings.py).
         settings.keys = {str(k): _keys(v) for k, v in data.get("keys", {}).items()}
     except (TypeError, ValueError, AttributeError) as exc:

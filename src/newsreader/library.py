@@ -32,6 +32,7 @@ from newsreader.lead_once import drop_repeated_lead
 from newsreader.models import Article, Feed, merge_tags, sort_newest_first, tag_key
 from newsreader.opml import AddedFeeds, Skipped
 from newsreader.paths import Dirs, resolve_dirs
+from newsreader.queries import SavedSearches
 from newsreader.sanitize import clean_line
 from newsreader.store import Batch, CommitResult, Snapshot, Store, StoreError, gc_paused
 from newsreader.to_markdown import article_markdown
@@ -64,6 +65,8 @@ class Library:
     # (version, tag uses by spelling, articles per feed) over every article, read or not
     _totals: tuple[int, Counter[str], Counter[str]] | None = None
     revision: int = 0  # bumped when the article objects are replaced (a reload)
+    search_version: int = 0  # bumped when a sync changed the search index
+    _saved: SavedSearches | None = None
 
     # ----------------------------------------------------------------- opening
 
@@ -143,9 +146,19 @@ class Library:
         result, index = sync_or_recover(self._terms, self.store.root)
         if index is not self._terms:
             self._terms = search.index = index
+            self.search_version += 1
+        if result.indexed or result.removed:
+            self.search_version += 1
         self.warnings += index.warnings
         index.warnings.clear()
         return result.indexed
+
+    @property
+    def saved(self) -> SavedSearches:
+        """The saved searches (queries.py)."""
+        if self._saved is None:
+            self._saved = SavedSearches(self)
+        return self._saved
 
     def build_indexes(self) -> None:
         """Build the related index and bring the search index up to date (the UI does it in a

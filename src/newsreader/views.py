@@ -1,4 +1,5 @@
-"""View: which headline list is shown (all, unread, starred, a tag, a feed, a search).
+"""View: which headline list is shown (all, unread, starred, a tag, a feed, a search, a saved
+search).
 
 A value, not a string to slice: the tag pane, the main screen and the history pass Views
 around; `key` is the one string form (the tag pane's row ids: "tag:Politik", "feed:ID").
@@ -18,6 +19,7 @@ class ViewKind(StrEnum):
     TAG = "tag"
     FEED = "feed"
     SEARCH = "search"
+    QUERY = "query"  # a saved search, by name
 
 
 _PLAIN = (ViewKind.ALL, ViewKind.UNREAD, ViewKind.STARRED)
@@ -43,6 +45,10 @@ class View:
     @classmethod
     def search(cls, query: str) -> View:
         return cls(ViewKind.SEARCH, query)
+
+    @classmethod
+    def query(cls, name: str) -> View:
+        return cls(ViewKind.QUERY, name)
 
     @classmethod
     def from_key(cls, key: str) -> View:

@@ -257,3 +257,34 @@ def test_search_takes_or_fields_and_dates(served, data_dir, capsys):
     assert headlines("Ukraine", f"before:{day}") == [h for h in war if h not in later]
     assert headlines("Ukraine", "newer:1d") == []  # BASE lies in the past
     assert headlines("has:enclosure") == []
+
+
+def test_saved_searches_from_the_command_line(served, data_dir, capsys):
+    run(capsys, "add", served.url("/war.xml"))
+    run(capsys, "add", served.url("/sport.xml"))
+    run(capsys, "refresh")
+    code, out, _ = run(capsys, "query", "add", "Frieden", "Waffenruhe", "OR", "Hilfe")
+    assert code == 0 and "Frieden" in out
+    code, out, _ = run(capsys, "query", "add", "Sport", "tag:Sport")
+    code, out, _ = run(capsys, "query", "list")
+    assert "Frieden  (3 unread of 3)  Waffenruhe OR Hilfe" in out
+    assert "Sport  (2 unread of 2)  tag:Sport" in out
+    code, out, _ = run(capsys, "query", "show", "frieden", "--json")
+    assert [r["headline"] for r in json.loads(out)] == [
+        "Waffenruhe in der Ukraine gefordert",
+        "Ukraine und Russland verhandeln über Waffenruhe",
+        "USA sagen der Ukraine Hilfe zu",
+    ]
+    first = json.loads(out)[0]["id"]
+    run(capsys, "show", first)  # shown: read
+    code, out, _ = run(capsys, "query", "list", "--json")
+    assert [(r["name"], r["unread"], r["total"]) for r in json.loads(out)] == [
+        ("Frieden", 2, 3),
+        ("Sport", 2, 2),
+    ]
+    code, out, _ = run(capsys, "query", "remove", "sport")
+    assert code == 0
+    code, _, err = run(capsys, "query", "remove", "sport")
+    assert code != 0 and "no saved search named" in err
+    code, _, err = run(capsys, "query", "add", "Leer", "der")
+    assert code != 0 and "nothing to search for" in err

@@ -459,3 +459,38 @@ async def test_search_with_or_and_a_title_field(data, tmp_path):
         shown = screen.query_one(HeadlineList).articles
         assert shown and all("quellwerk" in a.headline.casefold() for a in shown)
         assert {a.id for a in shown} <= each[0]
+
+
+async def test_save_a_search_count_it_live_and_forget_it(data, tmp_path):
+    """`/` then `w` saves the search under a name: a row under "Saved searches" in the tag
+    pane with its unread count, which follows marks; `w` on it forgets it (the list stays)."""
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        app.library.sync_search()
+        screen = app.screen
+        pane = screen.query_one(TagPane)
+        await pilot.press("slash", *"Quellwerk", "enter")
+        await settle(pilot, app)
+        found = screen.query_one(HeadlineList).articles
+        assert found
+        await pilot.press("w")
+        await settle(pilot, app)
+        await pilot.press(*"Quellen", "enter")  # the prompt offers the query, selected: replaced
+        await settle(pilot, app)
+        saved = app.library.saved.all()
+        assert [s.query for s in saved] == ["Quellwerk"] and saved[0].name == "Quellen"
+        assert screen.view.key == "query:Quellen"
+        row = pane.get_option("query:Quellen")
+        assert row.prompt.suffix.plain.strip() == str(len(found))
+        screen.headlines.focus()
+        await open_first(pilot, app)
+        await pilot.press("m")  # marked read: one unread fewer
+        await settle(pilot, app)
+        assert sum(not a.read for a in found) == len(found) - 1
+        row = pane.get_option("query:Quellen")
+        assert row.prompt.suffix.plain.strip() == str(len(found) - 1)
+        await pilot.press("h", "w")  # back in the list? w acts on the view: forget it
+        await settle(pilot, app)
+        assert app.library.saved.all() == []
+        assert screen.view.key == "search:Quellwerk"

@@ -88,6 +88,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("undo", "u", "undo", N_("Undo mark all read"), "Article"),
     # Views
     Command("search", "slash", "search", N_("Search"), "View", show=True),
+    Command(
+        "save_search",
+        "w",
+        "save_search",
+        N_("Save the search (on a saved search: forget it)"),
+        "View",
+    ),
     Command("unread_only", "U", "toggle_unread_only", N_("Show only unread headlines"), "View"),
     Command("toggle_feeds", "f", "toggle_feeds", N_("Show feeds in the tag pane"), "View"),
     Command(

@@ -95,6 +95,7 @@ TOPICS_STEP = 100  # how many more each Enter on "… N more" shows
 MORE = "fold:more"
 FEWER = "fold:fewer"
 USER_HEADER = N_("Tags")
+QUERIES_HEADER = N_("Saved searches")
 TOPICS_HEADER = N_("Topics from feeds")
 
 _RowSpec = tuple[str, _Spec] | _Fold | str  # a view, a fold row, or a section header
@@ -163,6 +164,7 @@ class TagPane(OptionList):
         self._feeds: list[tuple[Feed, int]] = []
         self._search: str | None = None
         self._search_count: int | None = None
+        self._queries: list[tuple[str, int]] = []  # saved searches: name, unread
         self._specs: dict[str, _Spec] = {}
         self._line_of: dict[str, int] = {}  # row id -> its line, to keep it in place on screen
         self._layout: list[str] | None = None  # the row ids (and headings) of the last rebuild
@@ -181,6 +183,7 @@ class TagPane(OptionList):
         feeds: Sequence[tuple[Feed, int]],
         search: str | None = None,
         search_count: int | None = None,
+        queries: Sequence[tuple[str, int]] = (),
     ) -> None:
         """Replace the rows; the highlighted view stays highlighted (and in place) if present.
 
@@ -202,6 +205,7 @@ class TagPane(OptionList):
         self._feeds = list(feeds)
         self._search = search or None
         self._search_count = search_count
+        self._queries = list(queries)
         self._rebuild()
 
     @property
@@ -356,6 +360,12 @@ class TagPane(OptionList):
         if self._search:
             label = Content.assemble((_("Search: "), "italic"), self._search)
             rows.append((View.search(self._search).key, _Spec(label, self._search_count)))
+        if self._queries:
+            rows.append(_(QUERIES_HEADER))
+            rows.extend(
+                (View.query(name).key, _Spec(Content(name), unread, bold=unread > 0))
+                for name, unread in self._queries
+            )
         if self._user_tags:
             rows.append(_(USER_HEADER))
             rows.extend(self._tag_row(tc) for tc in self._sorted_user_tags())

@@ -130,7 +130,9 @@ class BackgroundPart(MainBase):
         for warning in self.library.warnings[self._warned :]:
             self.notify(translate_message(warning), severity="warning", markup=False)
         self._warned = len(self.library.warnings)
-        if self.view.kind is ViewKind.SEARCH:  # the results now include what was just indexed
+        if self.library.saved.all():  # saved searches count what was just indexed
+            self._fill_tags()
+        if self.view.kind in (ViewKind.SEARCH, ViewKind.QUERY):  # and so do their results
             self._fill_headlines(keep=self.headlines.article_id)
 
     def _indexes_built(

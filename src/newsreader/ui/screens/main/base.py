@@ -132,7 +132,10 @@ class MainBase(Screen[None]):
                     id="article",
                 )
         yield Input(
-            placeholder=_('Search: words, "phrase", tag:X, feed:Y, unread, starred'), id="search"
+            placeholder=_(
+                'Search: words, "phrase", a OR b, tag:X, feed:Y, title:X, newer:3d, unread, starred'
+            ),
+            id="search",
         )
         yield Static(id="status", markup=False)
         yield Footer()
@@ -249,6 +252,9 @@ class MainBase(Screen[None]):
             items = lib.newest_first(a for a in lib.articles.values() if a.feed_id == value)
         elif kind is ViewKind.SEARCH:
             items = lib.search(value, sync=False)  # _sync_search keeps the index current
+        elif kind is ViewKind.QUERY:
+            saved = lib.saved.get(value)
+            items = list(lib.saved.articles(saved)) if saved is not None else []
         else:
             items = lib.newest_first()
         if self.unread_only and kind is not ViewKind.UNREAD:
@@ -265,6 +271,7 @@ class MainBase(Screen[None]):
             tags=lib.tag_counts(),
             feeds=[(f, unread.get(f.id, 0)) for f in lib.sorted_feeds()],
             search=self.search_query,
+            queries=[(s.name, unread) for s, unread, _total in lib.saved.counts()],
         )
 
     def _fill_headlines(self, *, keep: str | None = None, quiet: bool = False) -> None:
@@ -292,6 +299,7 @@ class MainBase(Screen[None]):
                 ViewKind.TAG: _("Tag: {value}"),
                 ViewKind.FEED: _("Feed: {value}"),
                 ViewKind.SEARCH: _("Search: {value}"),
+                ViewKind.QUERY: _("Saved search: {value}"),
             }.get(kind, "{value}")
             label = template.format(value=value)
         if self.unread_only:
