@@ -423,6 +423,12 @@ def _cmd_refresh(lib: Library, args: argparse.Namespace) -> int:
         sys.stderr.write("\r\x1b[K")
     print(summary.line())
     _keep_search_current(lib)
+    if summary.new_ids:
+        from newsreader.hooks import run_new_articles_hook
+
+        hook = run_new_articles_hook(lib, summary.new_ids)
+        if hook.error:
+            print(f"newsreader: {i18n.translate_message(hook.error)}", file=sys.stderr)
     return refresh_exit_code(summary)
 
 

@@ -50,6 +50,13 @@ FULL_TEXT_MODES = ("auto", "always", "never")
 
 
 @dataclass(slots=True)
+class HookSettings:
+    """`[hooks]`: commands run on events (hooks.py)."""
+
+    new_articles: str = ""  # after a refresh with new articles: count, titles, JSON on stdin
+
+
+@dataclass(slots=True)
 class ImageSettings:
     """`[images]`: article images kept for offline reading (ingest/images.py) and shown."""
 
@@ -83,6 +90,7 @@ class Settings:
     players: dict[str, str] = field(default_factory=dict)  # media type pattern -> command
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. star = "s,*"
     queries: dict[str, str] = field(default_factory=dict)  # saved searches: name -> query
+    hooks: HookSettings = field(default_factory=HookSettings)
 
     def retention_for(self, feed_id: str, url: str = "") -> Retention:
         override = self.feed_retention.get(feed_id) or self.feed_retention.get(url)
@@ -98,13 +106,14 @@ _SIMPLE = {f.name for f in fields(Settings)} - {
     "images",
     "players",
     "queries",
+    "hooks",
 }
 _UI = {f.name for f in fields(UiSettings)}
 
 
 def load_settings(path: Path | None) -> Settings:
     """Read `[refresh]`, `[retention]`, `[ui]`, `[full_text]`, `[images]`, `[players]`,
-    `[queries]` and `[keys]` from the config
+    `[queries]`, `[hooks]` and `[keys]` from the config
     file, if any."""
     settings = Settings()
     if path is None or not path.exists():
@@ -141,6 +150,8 @@ def load_settings(path: Path | None) -> Settings:
         )
         settings.players = {str(k): str(v) for k, v in data.get("players", {}).items()}
         settings.queries = {str(k): str(v) for k, v in data.get("queries", {}).items()}
+        hooks = data.get("hooks", {})
+        settings.hooks = HookSettings(new_articles=str(hooks.get("new_articles", "")))
         # In file order: of two bindings of one key, the first may keep it (ui/bindings.py).
         settings.keys = {str(k): _keys(v) for k, v in data.get("keys", {}).items()}
     except (TypeError, ValueError, AttributeError) as exc:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -288,3 +289,29 @@ def test_saved_searches_from_the_command_line(served, data_dir, capsys):
     assert code != 0 and "no saved search named" in err
     code, _, err = run(capsys, "query", "add", "Leer", "der")
     assert code != 0 and "nothing to search for" in err
+
+
+def test_refresh_runs_the_new_articles_hook_from_cron_too(served, data_dir, capsys, tmp_path):
+    out = tmp_path / "hook-out.json"
+    script = tmp_path / "hook.py"
+    script.write_text(
+        "import json, sys\n"
+        "got = {'argv': sys.argv[1:], 'stdin': json.load(sys.stdin)}\n"
+        f"json.dump(got, open({str(out)!r}, 'w'))\n",
+        encoding="utf-8",
+    )
+    config = Path(os.environ["NEWSREADER_CONFIG_DIR"]) / "config.toml"
+    config.write_text(f"[hooks]\nnew_articles = '{sys.executable} {script}'\n", encoding="utf-8")
+    run(capsys, "add", served.url("/war.xml"))
+    code, _, _ = run(capsys, "refresh")
+    assert code == 0
+    got = json.loads(out.read_text(encoding="utf-8"))
+    assert got["argv"][0] == "3" and got["argv"][1] == "Waffenruhe in der Ukraine gefordert"
+    assert [a["headline"] for a in got["stdin"]["articles"]][2] == "USA sagen der Ukraine Hilfe zu"
+    out.unlink()
+    run(capsys, "refresh")  # nothing new: not run
+    assert not out.exists()
+    config.write_text("[hooks]\nnew_articles = '/no/such/notifier'\n", encoding="utf-8")
+    run(capsys, "add", served.url("/sport.xml"))
+    code, _, err = run(capsys, "refresh")
+    assert code == 0 and "new_articles hook: /no/such/notifier not found" in err

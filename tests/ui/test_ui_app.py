@@ -494,3 +494,37 @@ async def test_save_a_search_count_it_live_and_forget_it(data, tmp_path):
         await settle(pilot, app)
         assert app.library.saved.all() == []
         assert screen.view.key == "search:Quellwerk"
+
+
+async def test_a_refresh_in_the_reader_runs_the_new_articles_hook(feed_server, tmp_path):
+    """`[hooks] new_articles` runs after a refresh in the reader too (in a worker), with the
+    count and headlines; a refresh with nothing new does not run it."""
+    import json
+    import sys
+
+    feed_server.route("/ok.xml", body=rss("Loopback News", [item(i) for i in range(1, 4)]))
+    out = tmp_path / "hook-out.json"
+    script = tmp_path / "hook.py"
+    script.write_text(
+        f"import json, sys\njson.dump(sys.argv[1:], open({str(out)!r}, 'w'))\n", encoding="utf-8"
+    )
+    data = tmp_path / "data"
+    with Library.open(data) as lib:
+        lib.add_feed(feed_server.url("/ok.xml"))
+    app = make_app(data, tmp_path)
+    app.library.settings.hooks.new_articles = f"{sys.executable} {script}"
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("r")
+        await settle(pilot, app)
+        await app.workers.wait_for_complete()
+        assert json.loads(out.read_text(encoding="utf-8")) == [
+            "3",
+            "Story number 1",
+            "Story number 2",
+            "Story number 3",
+        ]
+        out.unlink()
+        await pilot.press("r")
+        await settle(pilot, app)
+        await app.workers.wait_for_complete()
+        assert not out.exists()

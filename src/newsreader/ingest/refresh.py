@@ -89,6 +89,7 @@ class RefreshSummary:
     elapsed: float = 0.0
     pages: PagesSummary = field(default_factory=PagesSummary)  # full text fetched afterwards
     images: ImagesSummary = field(default_factory=ImagesSummary)  # feed bodies' images
+    new_ids: list[str] = field(default_factory=list)  # the articles this refresh added
 
     @property
     def new_articles(self) -> int:
@@ -300,6 +301,7 @@ class _Refresher:
             self.pending, self.pending_reports = Batch(), []
             result = await self.library.commit_async(batch)
             added = set(result.added)
+            self.summary.new_ids += [a.id for a in batch.articles if a.id in added]
             per_feed: dict[str, int] = {}
             for art in batch.articles:
                 if art.id in added:

@@ -81,6 +81,8 @@ class BackgroundPart(MainBase):
             return
         self._fill_tags()
         status.update(Content(summary.line()))
+        if summary.new_ids and lib.settings.hooks.new_articles:
+            self._run_new_articles_hook(list(summary.new_ids))
         failed = summary.failures
         if failed:
             self.notify(
@@ -92,6 +94,17 @@ class BackgroundPart(MainBase):
                 severity="warning",
                 timeout=4,
                 markup=False,
+            )
+
+    @work(thread=True, group="hooks", exit_on_error=False)
+    def _run_new_articles_hook(self, article_ids: list[str]) -> None:
+        """`[hooks] new_articles`, off the screen's thread (it may take seconds)."""
+        from newsreader.hooks import run_new_articles_hook
+
+        result = run_new_articles_hook(self.library, article_ids)
+        if result.error:
+            self.app.call_from_thread(
+                self.notify, translate_message(result.error), severity="warning", markup=False
             )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
