@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from newsreader import __version__, cli_query, i18n, image_cache
+from newsreader import __version__, cli_query, cli_reading, i18n, image_cache
 from newsreader.cells import fit
 from newsreader.config import ConfigError
 from newsreader.i18n import _, ngettext
@@ -123,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     sh.add_argument("--json", action="store_true", help=_("the article, its text and its related"))
 
     cli_query.add_parser(sub)
+    cli_reading.add_parsers(sub)
 
     ds = sub.add_parser("dirs", help=_("print the data and config directories"))
     ds.add_argument("--json", action="store_true")
@@ -182,6 +183,9 @@ def _run(args: argparse.Namespace) -> int:
         quick = _quick_search(args)
         if quick is not None:
             return quick
+    if command in cli_reading.WRITING:
+        with _open(args.data_dir, writing=True) as lib:
+            return cli_reading.run(lib, args)
     if command == "query":
         with _open(args.data_dir, writing=cli_query.writes(args)) as lib:
             return cli_query.run(lib, args, _print_articles)

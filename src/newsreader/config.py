@@ -35,6 +35,7 @@ class UiSettings:
     fold_copies: bool = True  # copies of one article (same link or headline) share one row
     fold_stories: bool = False  # ... and so do other feeds' reports of the same story
     language: str = ""  # "de" or "en"; empty: from the locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)
+    open_limit: int = 10  # links O opens at once (the unread of the list, in order)
 
 
 @dataclass(slots=True)

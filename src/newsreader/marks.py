@@ -14,12 +14,12 @@ batch can never land after a newer change to the same article (star, unstar, qui
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from newsreader.library import Library
-from newsreader.models import Article
+from newsreader.models import Article, newest_first_key
 from newsreader.store import Batch, CommitResult, StoreError
 
 RETRY_INTERVAL = 3.0  # seconds between tries while writes fail
@@ -156,3 +156,32 @@ class Marks:
         batch.read.update(self._pending.read)
         batch.starred.update(self._pending.starred)
         self._pending = batch
+
+
+def around(articles: Sequence[Article], article_id: str, *, newer: bool) -> list[Article]:
+    """The articles listed before (`newer`: above, in a newest-first list) or after (below)
+    the one with `article_id`; [] when it is not listed. What "mark above/below read" marks."""
+    for i, art in enumerate(articles):
+        if art.id == article_id:
+            return list(articles[:i] if newer else articles[i + 1 :])
+    return []
+
+
+def choose(
+    library: Library,
+    query: str = "",
+    *,
+    older_than: str | None = None,
+    newer_than: str | None = None,
+) -> list[Article]:
+    """The articles a query finds (every article without one), newest first; with
+    `older_than`/`newer_than` (an article id, a unique prefix is enough) only those below or
+    above that article in that list. LibraryError for an unknown or ambiguous id."""
+    listed = library.search(query) if query.strip() else library.newest_first()
+    if older_than is not None:  # below it in the newest-first order (found by the query or not)
+        key = newest_first_key(library.find_article(older_than))
+        listed = [a for a in listed if newest_first_key(a) > key]
+    if newer_than is not None:
+        key = newest_first_key(library.find_article(newer_than))
+        listed = [a for a in listed if newest_first_key(a) < key]
+    return listed

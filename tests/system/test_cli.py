@@ -315,3 +315,40 @@ def test_refresh_runs_the_new_articles_hook_from_cron_too(served, data_dir, caps
     run(capsys, "add", served.url("/sport.xml"))
     code, _, err = run(capsys, "refresh")
     assert code == 0 and "new_articles hook: /no/such/notifier not found" in err
+
+
+def test_mark_read_above_below_and_by_search(served, data_dir, capsys):
+    run(capsys, "add", served.url("/war.xml"))
+    run(capsys, "add", served.url("/sport.xml"))
+    run(capsys, "refresh")
+    code, out, _ = run(capsys, "unread", "--json")
+    ids = [r["id"] for r in json.loads(out)]  # newest first: war 1h, sport 2h, 3h, war 25h, 49h
+    assert len(ids) == 5
+    code, out, _ = run(capsys, "mark-read", "--older-than", ids[2])
+    assert code == 0 and "marked 2 articles read" in out
+    code, out, _ = run(capsys, "unread", "--json")
+    assert [r["id"] for r in json.loads(out)] == ids[:3]
+    code, out, _ = run(capsys, "mark-read", "tag:Sport")
+    assert "marked 2 articles read" in out
+    code, out, _ = run(capsys, "mark-read", "--unread", "--newer-than", ids[3])
+    assert "marked 2 articles unread" in out  # sport's two; the newest was never read
+    code, out, _ = run(capsys, "unread", "--json")
+    assert [r["id"] for r in json.loads(out)] == ids[:3]
+    code, _, err = run(capsys, "mark-read", "--older-than", "zzzz")
+    assert code != 0 and "zzzz" in err
+
+
+def test_open_hands_unread_links_to_the_browser_and_marks_them_read(
+    served, data_dir, capsys, monkeypatch
+):
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+    run(capsys, "add", served.url("/war.xml"))
+    run(capsys, "refresh")
+    code, out, _ = run(capsys, "open", "--limit", "2")
+    assert code == 0 and "opened 2 of 3 unread" in out
+    assert len(opened) == 2 and all(u.startswith("http") for u in opened)
+    code, out, _ = run(capsys, "open", "Ukraine")
+    assert "opened 1 of 1 unread" in out and len(opened) == 3
+    code, out, _ = run(capsys, "unread", "--json")
+    assert json.loads(out) == []

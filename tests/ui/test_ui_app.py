@@ -528,3 +528,38 @@ async def test_a_refresh_in_the_reader_runs_the_new_articles_hook(feed_server, t
         await settle(pilot, app)
         await app.workers.wait_for_complete()
         assert not out.exists()
+
+
+async def test_mark_above_and_below_read_and_open_the_unread(data, tmp_path):
+    """K marks every row above the cursor read, J every row below (u undoes); O opens the
+    list's unread links, [ui] open_limit at a time, and marks them read."""
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        hl = app.screen.query_one(HeadlineList)
+        rows = list(hl.rows)
+        assert len(rows) > 6 and not any(a.read for a in rows)
+        await pilot.press("down", "down", "down")
+        await pilot.press("K")
+        await settle(pilot, app)
+        assert [a.read for a in rows[:4]] == [True, True, True, False]
+        await pilot.press("u")
+        await settle(pilot, app)
+        assert not any(a.read for a in rows)
+        await pilot.press("J")
+        await settle(pilot, app)
+        assert not any(a.read for a in rows[:4]) and all(a.read for a in rows[4:])
+        await pilot.press("u")
+        await settle(pilot, app)
+        opened: list[str] = []
+        app.open_url = lambda url, **kw: opened.append(url)  # type: ignore[method-assign]
+        app.library.settings.ui.open_limit = 3
+        await pilot.press("O")
+        await settle(pilot, app)
+        assert opened == [a.link for a in rows[:3]] and all(a.read for a in rows[:3])
+        await pilot.press("O")
+        await settle(pilot, app)
+        assert opened[3:] == [a.link for a in rows[3:6]]
+    with open_library(data) as lib:
+        assert all(lib.articles[a.id].read for a in rows[:6])
+        assert not lib.articles[rows[6].id].read

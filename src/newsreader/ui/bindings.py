@@ -85,7 +85,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("star", "s", "toggle_star", N_("Star / unstar"), "Article", show=True),
     Command("toggle_read", "m", "toggle_read", N_("Mark read / unread"), "Article"),
     Command("mark_all_read", "A", "mark_all_read", N_("Mark everything in view read"), "Article"),
-    Command("undo", "u", "undo", N_("Undo mark all read"), "Article"),
+    Command("mark_above_read", "K", "mark_above_read", N_("Mark everything above read"), "Article"),
+    Command("mark_below_read", "J", "mark_below_read", N_("Mark everything below read"), "Article"),
+    Command(
+        "open_unread",
+        "O",
+        "open_unread",
+        N_("Open the unread articles' links (10 at a time), mark them read"),
+        "Article",
+    ),
+    Command("undo", "u", "undo", N_("Undo marking many read (A, J, K)"), "Article"),
     # Views
     Command("search", "slash", "search", N_("Search"), "View", show=True),
     Command(

@@ -11,6 +11,7 @@ from textual import work
 from newsreader.i18n import _, translate_message
 from newsreader.marks import RETRY_INTERVAL, Written
 from newsreader.models import Article
+from newsreader.sanitize import is_openable
 from newsreader.ui.screens.main.base import (
     MainBase,
 )
@@ -49,6 +50,50 @@ class WritesPart(MainBase):
         self._mark(unread, read=True)
         self.notify(
             _("Marked {count} read · u to undo").format(count=len(unread)), timeout=4, markup=False
+        )
+
+    def action_mark_above_read(self) -> None:
+        self._mark_around(newer=True)
+
+    def action_mark_below_read(self) -> None:
+        self._mark_around(newer=False)
+
+    def _mark_around(self, *, newer: bool) -> None:
+        """Everything above (newer) or below (older) the cursor's row read, copies included."""
+        rows = self.headlines.rows
+        row = self.headlines.cursor_row
+        shown = rows[:row] if newer else rows[row + 1 :]
+        unread = [a for a in self.copy_groups.with_copies(list(shown)) if not a.read]
+        if not unread:
+            self.notify(_("Nothing unread there"), timeout=2)
+            return
+        self._undo = [a.id for a in unread]
+        self._mark(unread, read=True)
+        done = (
+            _("Marked {count} above read · u to undo")
+            if newer
+            else _("Marked {count} below read · u to undo")
+        )
+        self.notify(done.format(count=len(unread)), timeout=4, markup=False)
+
+    def action_open_unread(self) -> None:
+        """The links of the list's unread articles in the browser, up to [ui] open_limit at a
+        time (in list order), each marked read: O again opens the next ones."""
+        unread = [a for a in self.headlines.rows if not a.read]
+        openable = [a for a in unread if is_openable(a.link)]
+        if not openable:
+            self.notify(_("No unread article with a link here"), timeout=2)
+            return
+        chosen = openable[: max(1, self.library.settings.ui.open_limit)]
+        for art in chosen:
+            self.app.open_url(art.link)
+        self._mark(self.copy_groups.with_copies(chosen), read=True)
+        self.notify(
+            _("Opened {count} of {total} unread · O opens the next").format(
+                count=len(chosen), total=len(unread)
+            ),
+            timeout=4,
+            markup=False,
         )
 
     def action_undo(self) -> None:

@@ -1,0 +1,70 @@
+"""`newsreader mark-read` and `newsreader open`: marking and opening many articles at once
+(the command-line side of the reader's J/K and O keys)."""
+
+from __future__ import annotations
+
+import argparse
+import webbrowser
+from typing import TYPE_CHECKING
+
+from newsreader.i18n import _, ngettext
+from newsreader.marks import Marks, choose
+from newsreader.sanitize import is_openable
+
+if TYPE_CHECKING:
+    from newsreader.library import Library
+
+OPEN_LIMIT = 10  # links `open` hands to the browser at most, unless told otherwise
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    mr = sub.add_parser(
+        "mark-read", help=_("mark read every article a search finds (all without one)")
+    )
+    mr.add_argument("query", nargs="*", help=_("a search, as `newsreader search` takes it"))
+    mr.add_argument("--older-than", metavar="ID", help=_("only those below this article"))
+    mr.add_argument("--newer-than", metavar="ID", help=_("only those above this article"))
+    mr.add_argument("--unread", action="store_true", help=_("mark them unread instead"))
+    op = sub.add_parser(
+        "open", help=_("open the links of unread articles in the browser and mark them read")
+    )
+    op.add_argument("query", nargs="*", help=_("a search (e.g. feed:heise); all unread without"))
+    op.add_argument(
+        "--limit", type=int, default=OPEN_LIMIT, help=_("at most this many (default 10)")
+    )
+
+
+WRITING = frozenset({"mark-read", "open"})
+
+
+def run(lib: Library, args: argparse.Namespace) -> int:
+    from newsreader.cli import EXIT_OK
+
+    if args.command == "mark-read":
+        query = " ".join(args.query)
+        chosen = choose(lib, query, older_than=args.older_than, newer_than=args.newer_than)
+        marks = Marks(lib)
+        changed = marks.set_read(chosen, not args.unread)
+        marks.save()
+        if args.unread:
+            template = ngettext(
+                "marked {count} article unread", "marked {count} articles unread", len(changed)
+            )
+        else:
+            template = ngettext(
+                "marked {count} article read", "marked {count} articles read", len(changed)
+            )
+        print(template.format(count=len(changed)))
+        return EXIT_OK
+    unread = [a for a in choose(lib, " ".join(args.query)) if not a.read]
+    openable = [a for a in unread if is_openable(a.link)][: max(0, args.limit)]
+    opened = [a for a in openable if webbrowser.open(a.link)]
+    marks = Marks(lib)
+    marks.set_read(opened, True)
+    marks.save()
+    print(
+        _("opened {count} of {total} unread; they are marked read").format(
+            count=len(opened), total=len(unread)
+        )
+    )
+    return EXIT_OK
