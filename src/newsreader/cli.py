@@ -56,10 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help=_("read the bundled demo feeds, offline"))
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    a = sub.add_parser("add", help=_("subscribe to a feed (URL or local file)"))
+    a = sub.add_parser(
+        "add", help=_("subscribe to a feed (URL or local file; a web page: its feeds)")
+    )
     a.add_argument("url")
     a.add_argument("--tag", "-t", action="append", default=[], help=_("a tag (repeatable)"))
     a.add_argument("--title", default="", help=_("a title of your own"))
+    a.add_argument("--all", action="store_true", help=_("a page with several feeds: add every one"))
+    a.add_argument(
+        "--as-is", action="store_true", help=_("add the URL without looking for feeds on it")
+    )
 
     r = sub.add_parser("remove", help=_("unsubscribe a feed and drop its articles"))
     r.add_argument("feed", help=_("id, URL, title or number from `list`"))
@@ -222,14 +228,63 @@ def _open(data_dir: str | None, *, writing: bool = False) -> Library:
 
 
 def _cmd_add(lib: Library, args: argparse.Namespace) -> int:
-    feed = lib.add_feed(args.url, tags=args.tag, title=args.title)
-    tags = f" [{', '.join(feed.tags)}]" if feed.tags else ""
-    print(
-        _("added {url}{tags} (id {id}); run `newsreader refresh` to fetch it").format(
-            url=feed.url, tags=tags, id=feed.id
+    urls = [args.url]
+    if not args.as_is:
+        urls = _discovered(args)
+    for url in urls:
+        feed = lib.add_feed(url, tags=args.tag, title=args.title)
+        tags = f" [{', '.join(feed.tags)}]" if feed.tags else ""
+        print(
+            _("added {url}{tags} (id {id}); run `newsreader refresh` to fetch it").format(
+                url=feed.url, tags=tags, id=feed.id
+            )
         )
-    )
     return EXIT_OK
+
+
+def _discovered(args: argparse.Namespace) -> list[str]:
+    """The feed URLs to add for `add URL`: the URL itself when it is a feed (or a file, or
+    cannot be read now: added as given, the refresh will say), else the feeds its page
+    announces or a common path holds; several: all with --all, else the user picks."""
+    from newsreader.feed_urls import normalise_feed_url
+    from newsreader.ingest.discover import DiscoveryError, discover
+
+    url = normalise_feed_url(args.url)
+    if not url.lower().startswith(("http://", "https://")):
+        return [url]
+    try:
+        found = discover(url)
+    except DiscoveryError as exc:
+        print(
+            _("newsreader: {error}; added as given").format(error=i18n.translate_message(str(exc))),
+            file=sys.stderr,
+        )
+        return [url]
+    if found.is_feed:
+        return [url]
+    offers = found.candidates
+    if not offers:
+        raise CliError(
+            _("no feed found at {url} (no feed link in the page, none at the usual paths)").format(
+                url=url
+            )
+        )
+    if len(offers) == 1 or args.all:
+        for c in offers:
+            print(_("found a feed: {url} {title}").format(url=c.url, title=c.title).rstrip())
+        return [c.url for c in offers]
+    print(_("{url} offers {count} feeds:").format(url=url, count=len(offers)))
+    for i, c in enumerate(offers, 1):
+        print(f"  {i}. {c.title or c.url}  ({c.kind})  {c.url}")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise CliError(_("add one of them by its URL, or all with --all"))
+    answer = input(_("Which? (numbers, a for all, Enter to cancel) ")).strip().lower()
+    if answer in ("a", "all"):
+        return [c.url for c in offers]
+    chosen = [int(n) for n in answer.replace(",", " ").split() if n.isdigit()]
+    if not chosen or any(not 1 <= n <= len(offers) for n in chosen):
+        raise CliError(_("nothing added"))
+    return [offers[n - 1].url for n in dict.fromkeys(chosen)]
 
 
 def _cmd_remove(lib: Library, args: argparse.Namespace) -> int:

@@ -352,3 +352,32 @@ def test_open_hands_unread_links_to_the_browser_and_marks_them_read(
     assert "opened 1 of 1 unread" in out and len(opened) == 3
     code, out, _ = run(capsys, "unread", "--json")
     assert json.loads(out) == []
+
+
+def test_add_a_web_page_finds_its_feeds(feed_server, data_dir, capsys):
+    html = "text/html"
+    link = '<link rel="alternate" type="application/{0}+xml" title="{1}" href="{2}">'
+    feed_server.route(
+        "/one/",
+        f"<html><head>{link.format('rss', 'Posts', 'feed.xml')}</head></html>",
+        content_type=html,
+    )
+    feed_server.route("/one/feed.xml", rss("One", [item(1)]))
+    code, out, _ = run(capsys, "add", feed_server.url("/one/"))
+    assert code == 0 and "found a feed:" in out and feed_server.url("/one/feed.xml") in out
+    both = link.format("rss", "Posts", "/two/rss.xml") + link.format("atom", "Kommentare", "/c")
+    feed_server.route("/two/", f"<html><head>{both}</head></html>", content_type=html)
+    code, out, err = run(capsys, "add", feed_server.url("/two/"))  # not a terminal: no prompt
+    assert code != 0 and "offers 2 feeds" in out and "1. Posts" in out and "2. Kommentare" in out
+    assert "--all" in err
+    code, out, _ = run(capsys, "add", feed_server.url("/two/"), "--all", "--tag", "Blog")
+    assert code == 0 and out.count("added ") == 2 and "[Blog]" in out
+    feed_server.route("/none/", "<html><head></head></html>", content_type=html)
+    code, _, err = run(capsys, "add", feed_server.url("/none/"))
+    assert code != 0 and "no feed found" in err
+    code, out, err = run(capsys, "add", feed_server.url("/down.xml"))  # 404 now: added as given
+    assert code == 0 and "added as given" in err and "added http" in out
+    code, out, _ = run(capsys, "add", "--as-is", feed_server.url("/none/"))
+    assert code == 0 and "added http" in out
+    code, out, _ = run(capsys, "list", "--json")
+    assert len(json.loads(out)) == 5

@@ -563,3 +563,34 @@ async def test_mark_above_and_below_read_and_open_the_unread(data, tmp_path):
     with open_library(data) as lib:
         assert all(lib.articles[a.id].read for a in rows[:6])
         assert not lib.articles[rows[6].id].read
+
+
+async def test_welcome_finds_a_pages_feeds_and_offers_a_list(feed_server, tmp_path):
+    """A web page's address on the welcome screen: its feeds are found (in a worker); one is
+    added at once, several are offered in a list (space ticks, Enter subscribes)."""
+    from test_ui_layout import screen_lines
+
+    from newsreader.ui.screens.feed_choice import FeedChoice
+    from newsreader.ui.screens.welcome import WelcomeScreen
+
+    link = '<link rel="alternate" type="application/{0}+xml" title="{1}" href="{2}">'
+    links = link.format("rss", "Posts", "/a.xml") + link.format("atom", "[b]Comments[/b]", "/b.xml")
+    feed_server.route("/site/", f"<html><head>{links}</head></html>", content_type="text/html")
+    feed_server.route("/none/", "<html></html>", content_type="text/html")
+    feed_server.route("/a.xml", body=rss("Posts", [item(1), item(2)]))
+    feed_server.route("/b.xml", body=rss("Comments", [item(3)]))
+    Library.open(tmp_path / "empty").close()
+    app = make_app(tmp_path / "empty", tmp_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        app.post_message(WelcomeScreen.AddFeed(feed_server.url("/none/")))
+        await settle(pilot, app)
+        assert isinstance(app.screen, WelcomeScreen) and "No feed found" in app.screen.error
+        app.post_message(WelcomeScreen.AddFeed(feed_server.url("/site/")))
+        await settle(pilot, app)
+        assert isinstance(app.screen, FeedChoice)
+        assert "[b]Comments[/b]" in "\n".join(screen_lines(app))  # shown literally
+        await pilot.press("down", "space", "enter")  # tick the second, subscribe
+        await settle(pilot, app)
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        assert [f.url for f in app.library.feeds.values()] == [feed_server.url("/b.xml")]

@@ -96,8 +96,11 @@ UI_MAY_IMPORT = (
     "newsreader.ui",
     "newsreader.library",  # the service object, and the errors and snapshots it hands out
     "newsreader.marks",
+    "newsreader.queries",  # the saved searches Library.saved hands out, and their error
+    "newsreader.hooks",  # the service call run after a refresh with new articles
     "newsreader.ingest.refresh",  # the service call `refresh` and its progress value
     "newsreader.ingest.fulltext",  # the service call `fetch_now` (the reader's T)
+    "newsreader.ingest.discover",  # the service call `feeds_at` (adding a web page's feeds)
     "newsreader.models",
     "newsreader.history",
     "newsreader.views",

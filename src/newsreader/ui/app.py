@@ -142,7 +142,42 @@ class NewsReaderApp(App[None]):
 
     @on(WelcomeScreen.AddFeed)
     def _welcome_add(self, event: WelcomeScreen.AddFeed) -> None:
-        self._subscribe(lambda: self.library.add_feed(event.url))
+        self._discover_and_add(event.url)
+
+    @work(thread=True, exclusive=True, group="subscribe", exit_on_error=False)
+    def _discover_and_add(self, raw: str) -> None:
+        """A web page's address finds its feeds (ingest/discover.py): one is added, several
+        offered in a list; a feed, a file, or a page that cannot be read now is added as
+        given (the refresh then says what is wrong)."""
+        from newsreader.ingest.discover import feeds_at
+
+        try:
+            url, found = feeds_at(raw)
+        except LibraryError as exc:
+            self.call_from_thread(self._welcome_error, str(exc))
+            return
+        if found is not None and not found.is_feed:
+            offers = [(c.url, c.title, c.kind) for c in found.candidates]
+            if not offers:
+                message = _(
+                    "No feed found at {url}: no feed link in the page, none at the usual paths."
+                ).format(url=url)
+                self.call_from_thread(self._welcome_error, message)
+                return
+            if len(offers) > 1:
+                self.call_from_thread(self._choose_feeds, url, offers)
+                return
+            url = offers[0][0]
+        self._change_and_show(lambda: self.library.add_feed(url))
+
+    def _choose_feeds(self, page: str, offers: list[tuple[str, str, str]]) -> None:
+        from newsreader.ui.screens.feed_choice import FeedChoice
+
+        def chosen(urls: list[str] | None) -> None:
+            if urls:
+                self._subscribe(lambda: self.library.add_feeds((u, "", []) for u in urls))
+
+        self.push_screen(FeedChoice(page, offers), chosen)
 
     @on(WelcomeScreen.ImportOpml)
     def _welcome_import(self, event: WelcomeScreen.ImportOpml) -> None:
@@ -172,6 +207,10 @@ class NewsReaderApp(App[None]):
 
     @work(thread=True, exclusive=True, group="subscribe", exit_on_error=False)
     def _subscribe(self, change: Callable[[], object]) -> None:
+        self._change_and_show(change)
+
+    def _change_and_show(self, change: Callable[[], object]) -> None:
+        """Subscribe (in a worker thread), then the reader; an error stays on the welcome."""
         try:
             change()
         except (LibraryError, OpmlError, StoreError) as exc:
