@@ -583,6 +583,8 @@ def _cmd_show(lib: Library, args: argparse.Namespace) -> int:
         ]
         _dump(shown)
     else:
+        from newsreader.sharing import render_article
+
         sys.stdout.write(render_article(lib, article))
     if not args.keep_unread and not lib.read_only:
         marks = Marks(lib)
@@ -711,66 +713,3 @@ def _print_articles(lib: _Titled, articles: list[Article], as_json: bool, out: T
         mark = "*" if art.starred else ("N" if not art.read else " ")
         feed = fit(lib.feed_title(art.feed_id), 24)  # cells, not characters: 테스트 피드 lines up
         out.write(f"{art.id[:10]} {mark} {_when(art.published):>16}  {feed}  {art.headline}\n")
-
-
-def render_article(lib: Library, art: Article, related_k: int = 5) -> str:
-    """The article as a Markdown news page: kicker, headline, date, lead, body, source, tags."""
-    lines: list[str] = []
-    if art.kicker:
-        lines.append(f"**{art.kicker}**\n")
-    lines.append(f"# {art.headline}\n")
-    byline = f"{art.published.astimezone():%Y-%m-%d %H:%M} · {lib.feed_title(art.feed_id)}"
-    if art.author:
-        byline += f" · {art.author}"
-    lines.append(f"_{byline}_\n")
-    reports: dict[str, Article] = {}  # the same story in other feeds: the first of each feed
-    for other in lib.coverage(art):
-        reports.setdefault(other.feed_id, other)
-    if reports:
-        also = ", ".join(f"{lib.feed_title(o.feed_id)} `{o.id[:10]}`" for o in reports.values())
-        lines.append(_("Also reported by: {also}\n").format(also=also))
-    body = lib.body_markdown(art)
-    if art.lead and not body.startswith(art.lead[:60]):
-        lines.append(f"> {art.lead}\n")
-    if body:
-        lines.append(body.rstrip() + "\n")
-    if art.extracted:
-        again = (
-            _(" (fetching it again failed: {error})").format(error=art.extract_error)
-            if art.extract_error
-            else ""
-        )
-        lines.append(_("_Full text from the article's page{again}._\n").format(again=again))
-    elif art.extract_error:
-        lines.append(
-            _("_Full text not fetched: {extract_error}_\n").format(extract_error=art.extract_error)
-        )
-    lines.append("---\n")
-    if art.source:
-        lines.append(
-            _("Source: {source}").format(source=art.source)
-            + (f" <{art.link}>" if art.link else "")
-            + "\n"
-        )
-    if art.tags:
-        lines.append(_("Tags: ") + ", ".join(art.tags) + "\n")
-    for enc in art.enclosures:
-        lines.append(
-            _("Enclosure: {url} ({kind})\n").format(url=enc.url, kind=enc.type or _("unknown type"))
-        )
-    related = lib.related(art, related_k)
-    if related:
-        lines.append(_("## Related stories\n"))
-        for rel in related:
-            other = lib.articles[rel.article_id]
-            lines.append(
-                f"- {other.published.astimezone():%Y-%m-%d} **{other.headline}** "
-                f"({lib.feed_title(other.feed_id)}) `{other.id[:10]}`"
-            )
-            teaser = other.lead[:160] + ("…" if len(other.lead) > 160 else "")
-            if teaser:
-                lines.append(f"  {teaser}")
-            if rel.reason:  # "same story: ..." or "topic: ..."
-                lines.append(f"  _{rel.reason}_")
-        lines.append("")
-    return "\n".join(lines) + "\n"

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import webbrowser
 from typing import TYPE_CHECKING
 
-from newsreader.i18n import _, ngettext
+from newsreader.i18n import _, ngettext, translate_message
 from newsreader.marks import Marks, choose
 from newsreader.sanitize import is_openable
+from newsreader.sharing import open_with_opener
 
 if TYPE_CHECKING:
     from newsreader.library import Library
@@ -37,6 +39,15 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 WRITING = frozenset({"mark-read", "open"})
 
 
+def _open(lib: Library, url: str) -> bool:
+    """With the `[openers]` command set for links like it, else the browser."""
+    name, error = open_with_opener(url, lib.settings.openers, lib.warnings)
+    if error:
+        print(f"newsreader: {translate_message(error)}", file=sys.stderr)
+        return False
+    return bool(name) or webbrowser.open(url)
+
+
 def run(lib: Library, args: argparse.Namespace) -> int:
     from newsreader.cli import EXIT_OK
 
@@ -58,7 +69,7 @@ def run(lib: Library, args: argparse.Namespace) -> int:
         return EXIT_OK
     unread = [a for a in choose(lib, " ".join(args.query)) if not a.read]
     openable = [a for a in unread if is_openable(a.link)][: max(0, args.limit)]
-    opened = [a for a in openable if webbrowser.open(a.link)]
+    opened = [a for a in openable if _open(lib, a.link)]
     marks = Marks(lib)
     marks.set_read(opened, True)
     marks.save()

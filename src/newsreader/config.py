@@ -92,6 +92,7 @@ class Settings:
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. star = "s,*"
     queries: dict[str, str] = field(default_factory=dict)  # saved searches: name -> query
     hooks: HookSettings = field(default_factory=HookSettings)
+    openers: dict[str, str] = field(default_factory=dict)  # link pattern (regex) -> command
 
     def retention_for(self, feed_id: str, url: str = "") -> Retention:
         override = self.feed_retention.get(feed_id) or self.feed_retention.get(url)
@@ -108,13 +109,14 @@ _SIMPLE = {f.name for f in fields(Settings)} - {
     "players",
     "queries",
     "hooks",
+    "openers",
 }
 _UI = {f.name for f in fields(UiSettings)}
 
 
 def load_settings(path: Path | None) -> Settings:
     """Read `[refresh]`, `[retention]`, `[ui]`, `[full_text]`, `[images]`, `[players]`,
-    `[queries]`, `[hooks]` and `[keys]` from the config
+    `[queries]`, `[hooks]`, `[openers]` and `[keys]` from the config
     file, if any."""
     settings = Settings()
     if path is None or not path.exists():
@@ -151,6 +153,7 @@ def load_settings(path: Path | None) -> Settings:
         )
         settings.players = {str(k): str(v) for k, v in data.get("players", {}).items()}
         settings.queries = {str(k): str(v) for k, v in data.get("queries", {}).items()}
+        settings.openers = {str(k): str(v) for k, v in data.get("openers", {}).items()}
         hooks = data.get("hooks", {})
         settings.hooks = HookSettings(new_articles=str(hooks.get("new_articles", "")))
         # In file order: of two bindings of one key, the first may keep it (ui/bindings.py).

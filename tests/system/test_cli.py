@@ -381,3 +381,36 @@ def test_add_a_web_page_finds_its_feeds(feed_server, data_dir, capsys):
     assert code == 0 and "added http" in out
     code, out, _ = run(capsys, "list", "--json")
     assert len(json.loads(out)) == 5
+
+
+def test_open_uses_the_opener_set_for_a_link(served, data_dir, capsys, monkeypatch, tmp_path):
+    opened_in_browser: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened_in_browser.append(url) or True)
+    out_file = tmp_path / "opener.txt"
+    script = tmp_path / "opener.py"
+    script.write_text(
+        f"import sys\nopen({str(out_file)!r}, 'a').write(sys.argv[1] + '\\n')\n", encoding="utf-8"
+    )
+    config = Path(os.environ["NEWSREADER_CONFIG_DIR"]) / "config.toml"
+    # the war feed's items link to .../1 .../2 .../3: one pattern takes the first only
+    config.write_text(f"[openers]\n'/1$' = '{sys.executable} {script}'\n", encoding="utf-8")
+    run(capsys, "add", served.url("/war.xml"))
+    run(capsys, "refresh")
+    code, out, _ = run(capsys, "open")
+    assert code == 0 and "opened 3 of 3 unread" in out
+    assert len(opened_in_browser) == 2 and not any(u.endswith("/1") for u in opened_in_browser)
+    import time
+
+    deadline = time.monotonic() + 10
+    while not out_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert out_file.read_text(encoding="utf-8").strip().endswith("/1")
+
+
+def test_show_is_the_article_as_markdown_to_save_or_pipe(served, data_dir, capsys):
+    run(capsys, "add", served.url("/war.xml"))
+    run(capsys, "refresh")
+    code, out, _ = run(capsys, "unread", "--json")
+    first = json.loads(out)[0]
+    code, out, _ = run(capsys, "show", first["id"])
+    assert code == 0 and out.startswith(("# ", "**")) and f"# {first['headline']}" in out

@@ -594,3 +594,51 @@ async def test_welcome_finds_a_pages_feeds_and_offers_a_list(feed_server, tmp_pa
         await settle(pilot, app)
         assert isinstance(app.screen, MainScreen)
         assert [f.url for f in app.library.feeds.values()] == [feed_server.url("/b.xml")]
+
+
+async def test_copy_save_and_pipe_the_open_article(data, tmp_path, monkeypatch):
+    """y copies the link (OSC 52 through Textual), > saves the article as Markdown, | pipes it
+    to a command (headless: its output captured); o uses the [openers] command for the link."""
+    import sys
+
+    app = make_app(data, tmp_path)
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        screen = await open_first(pilot, app)
+        art = screen._current()
+        assert art is not None and art.link
+        await pilot.press("y")
+        assert copied == [art.link]
+        folder = tmp_path / "saved"
+        folder.mkdir()
+        await pilot.press("greater_than_sign")
+        await settle(pilot, app)
+        await pilot.press(*str(folder), "enter")  # the offered "~" is selected: replaced
+        await settle(pilot, app)
+        await app.workers.wait_for_complete()
+        saved = list(folder.glob("*.md"))
+        assert len(saved) == 1 and f"# {art.headline}" in saved[0].read_text(encoding="utf-8")
+        piped = tmp_path / "piped.md"
+        await pilot.press("vertical_line")
+        await settle(pilot, app)
+        await pilot.press(*f"cat > {piped}", "enter")
+        await settle(pilot, app)
+        assert piped.read_text(encoding="utf-8") == saved[0].read_text(encoding="utf-8")
+        script = tmp_path / "opener.py"
+        out = tmp_path / "opened.txt"
+        script.write_text(
+            f"import sys\nopen({str(out)!r}, 'w').write(sys.argv[1])\n", encoding="utf-8"
+        )
+        app.library.settings.openers = {".": f"{sys.executable} {script}"}
+        browser: list[str] = []
+        app.open_url = lambda url, **kw: browser.append(url)  # type: ignore[method-assign]
+        await pilot.press("o")
+        await settle(pilot, app)
+        import time
+
+        deadline = time.monotonic() + 10
+        while not out.exists() and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert out.read_text(encoding="utf-8") == art.link and browser == []

@@ -109,6 +109,7 @@ UI_MAY_IMPORT = (
     "newsreader.i18n",  # the reader's words and their language
     "newsreader.sanitize",
     "newsreader.players",
+    "newsreader.sharing",  # an article as Markdown, saved; links to the user's openers
     "newsreader.image_cache",  # an image file's header check and pixel bound, before decoding
     "newsreader.opml",  # importing a file on the welcome screen
     "newsreader.demo",

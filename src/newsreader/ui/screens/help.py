@@ -82,6 +82,8 @@ _README_KEY_NAMES = {
     "pageup": "PgUp",
     "home": "Home",
     "end": "End",
+    "greater_than_sign": ">",
+    "vertical_line": "\\|",  # escaped: a bare | would end the table's cell
 }
 
 

@@ -20,12 +20,12 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, get_current_worker
 
 from newsreader.history import History, Place
-from newsreader.i18n import N_, _
+from newsreader.i18n import N_, _, translate_message
 from newsreader.indexes.related import Related
 from newsreader.library import Library
 from newsreader.marks import Marks
 from newsreader.models import Article, Enclosure
-from newsreader.sanitize import is_openable
+from newsreader.sharing import open_with_opener
 from newsreader.ui.copy_groups import CopyGroups, Fold
 from newsreader.ui.panes import Mode, Pane, Panes
 from newsreader.ui.widgets.article_view import ArticleView
@@ -94,10 +94,15 @@ class MainBase(Screen[None]):
         return self.library.articles.get(article_id) if article_id else None
 
     def _open_url(self, url: str) -> None:
-        if is_openable(url):
-            self.app.open_url(url)
+        """A link: with the `[openers]` command set for links like it, else in the browser."""
+        lib = self.library
+        name, error = open_with_opener(url, lib.settings.openers, lib.warnings)
+        if error:
+            self.notify(translate_message(error), severity="warning", timeout=3, markup=False)
+        elif name:
+            self.notify(_("Opened with {program}").format(program=name), timeout=2, markup=False)
         else:
-            self.notify(_("Only http and https links are opened"), severity="warning", timeout=3)
+            self.app.open_url(url)
 
     # ------------------------------------------------------------------ layout
 
