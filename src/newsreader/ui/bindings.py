@@ -78,7 +78,7 @@ COMMANDS: tuple[Command, ...] = (
         "open_link",
         "o",
         "open_link",
-        N_("Open the article's link (browser, or your [openers])"),
+        N_("Open the article's link"),
         "Article",
         show=True,
     ),
