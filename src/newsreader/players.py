@@ -47,9 +47,15 @@ def play(enclosure: Enclosure, players: Mapping[str, str]) -> tuple[str | None, 
     argv = player_for(enclosure.type, players)
     if argv is None:
         return None, None
+    return start_detached(argv, enclosure.url)
+
+
+def start_detached(argv: list[str], url: str) -> tuple[str | None, str | None]:
+    """Start a user's command for a URL, detached from the terminal (its own session, no
+    terminal I/O): (the program's name, None), or (None, why it could not start)."""
     try:
         subprocess.Popen(
-            command_line(argv, enclosure.url),
+            command_line(argv, url),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

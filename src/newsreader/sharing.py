@@ -14,13 +14,12 @@ import contextlib
 import os
 import re
 import shlex
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsreader.i18n import N_, _
-from newsreader.players import command_line
+from newsreader.players import start_detached
 from newsreader.sanitize import is_openable
 from newsreader.store.files import _atomic_write
 
@@ -126,19 +125,7 @@ def open_with_opener(
     argv = opener_for(url, openers, warnings)
     if argv is None:
         return None, None
-    try:
-        subprocess.Popen(
-            command_line(argv, url),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        return None, N_("cannot start {program}: {error}").format(
-            program=argv[0], error=exc.strerror or exc
-        )
-    return argv[0], None
+    return start_detached(argv, url)
 
 
 def file_name(art: Article) -> str:
