@@ -164,7 +164,7 @@ class TagPane(OptionList):
         self._feeds: list[tuple[Feed, int]] = []
         self._search: str | None = None
         self._search_count: int | None = None
-        self._queries: list[tuple[str, int]] = []  # saved searches: name, unread
+        self._queries: list[tuple[str, int | None]] = []  # saved searches: name, unread
         self._specs: dict[str, _Spec] = {}
         self._line_of: dict[str, int] = {}  # row id -> its line, to keep it in place on screen
         self._layout: list[str] | None = None  # the row ids (and headings) of the last rebuild
@@ -183,7 +183,7 @@ class TagPane(OptionList):
         feeds: Sequence[tuple[Feed, int]],
         search: str | None = None,
         search_count: int | None = None,
-        queries: Sequence[tuple[str, int]] = (),
+        queries: Sequence[tuple[str, int | None]] = (),
     ) -> None:
         """Replace the rows; the highlighted view stays highlighted (and in place) if present.
 
@@ -363,7 +363,7 @@ class TagPane(OptionList):
         if self._queries:
             rows.append(_(QUERIES_HEADER))
             rows.extend(
-                (View.query(name).key, _Spec(Content(name), unread, bold=unread > 0))
+                (View.query(name).key, _Spec(Content(name), unread, bold=bool(unread)))
                 for name, unread in self._queries
             )
         if self._user_tags:

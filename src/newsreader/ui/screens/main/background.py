@@ -136,16 +136,18 @@ class BackgroundPart(MainBase):
     def _sync_search_now(self) -> None:
         indexed = self.library.sync_search()
         self.library.search_index.prepare()  # the next query need not place every row
-        if indexed and not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._search_synced)
+        first = not self._search_ready
+        if (indexed or first) and not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._search_synced, indexed)
 
-    def _search_synced(self) -> None:
+    def _search_synced(self, indexed: int) -> None:
         for warning in self.library.warnings[self._warned :]:
             self.notify(translate_message(warning), severity="warning", markup=False)
         self._warned = len(self.library.warnings)
-        if self.library.saved.all():  # saved searches count what was just indexed
+        self._search_ready = True
+        if self.library.saved.all():  # saved searches count (first, or what was just indexed)
             self._fill_tags()
-        if self.view.kind in (ViewKind.SEARCH, ViewKind.QUERY):  # and so do their results
+        if indexed and self.view.kind in (ViewKind.SEARCH, ViewKind.QUERY):  # their results too
             self._fill_headlines(keep=self.headlines.article_id)
 
     def _indexes_built(

@@ -67,6 +67,9 @@ class MainBase(Screen[None]):
         self._read_timer: Timer | None = None
         self._refresh_worker: Worker[None] | None = None
         self._warned = 0  # library warnings already shown (the app shows those of opening)
+        # The search index synced and placed once: until then saved searches show no count (a
+        # count at start would run every saved search on this thread before the first paint).
+        self._search_ready = False
         self._revision = -1
         self._quit_anyway = False
         self._retry_timer: Timer | None = None
@@ -276,8 +279,14 @@ class MainBase(Screen[None]):
             tags=lib.tag_counts(),
             feeds=[(f, unread.get(f.id, 0)) for f in lib.sorted_feeds()],
             search=self.search_query,
-            queries=[(s.name, unread) for s, unread, _total in lib.saved.counts()],
+            queries=self._saved_counts(),
         )
+
+    def _saved_counts(self) -> list[tuple[str, int | None]]:
+        saved = self.library.saved
+        if not self._search_ready:
+            return [(s.name, None) for s in saved.all()]
+        return [(s.name, unread) for s, unread, _total in saved.counts()]
 
     def _fill_headlines(self, *, keep: str | None = None, quiet: bool = False) -> None:
         self.headlines.set_articles(
