@@ -116,6 +116,11 @@ async def shoot(
     return path
 
 
+def typed(text: str) -> list[str]:
+    """Keys that type `text` (a space is the key "space")."""
+    return ["space" if c == " " else c for c in text]
+
+
 async def main() -> int:
     import textual_image.widget  # noqa: F401 - as the CLI does before the app starts
 
@@ -128,6 +133,15 @@ async def main() -> int:
                 ("related-stories", (200, 50), ["j", "j", "j", "j", "enter"], True, ""),
                 ("narrow", (80, 24), ["enter"], False, ""),
                 ("help", (150, 42), ["question_mark"], False, ""),
+                # A search with OR saved as "Weather" (w): its row and unread count in the tags
+                (
+                    "saved-searches",
+                    (120, 34),
+                    ["slash", *typed("Sturm OR Unwetter OR Regen"), "enter", "w"]
+                    + [*typed("Weather"), "enter", "j", "enter"],
+                    False,
+                    "",
+                ),
             ]
         ),
         # A snapshot terminal has no graphics protocol: half blocks, then the placeholder line.
