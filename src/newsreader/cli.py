@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from newsreader import __version__, cli_query, cli_reading, i18n, image_cache
+from newsreader import __version__, cli_filters, cli_query, cli_reading, i18n, image_cache
 from newsreader.cells import fit
 from newsreader.config import ConfigError
 from newsreader.i18n import _, ngettext
@@ -130,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_query.add_parser(sub)
     cli_reading.add_parsers(sub)
+    cli_filters.add_parser(sub)
 
     ds = sub.add_parser("dirs", help=_("print the data and config directories"))
     ds.add_argument("--json", action="store_true")
@@ -192,6 +193,9 @@ def _run(args: argparse.Namespace) -> int:
     if command in cli_reading.WRITING:
         with _open(args.data_dir, writing=True) as lib:
             return cli_reading.run(lib, args)
+    if command == "filter":
+        with _open(args.data_dir, writing=cli_filters.writes(args)) as lib:
+            return cli_filters.run(lib, args)
     if command == "query":
         with _open(args.data_dir, writing=cli_query.writes(args)) as lib:
             return cli_query.run(lib, args, _print_articles)
@@ -461,6 +465,10 @@ def _cmd_refresh(lib: Library, args: argparse.Namespace) -> int:
     if not lib.feeds:
         raise CliError(_("no feeds to refresh: `newsreader add URL` first"))
     feeds = [lib.find_feed(ref) for ref in args.feeds] if args.feeds else None
+    before = len(lib.warnings)
+    lib.filter_rules  # noqa: B018 - read here so a rule that makes no sense is said first
+    for warning in lib.warnings[before:]:
+        print(f"newsreader: {i18n.translate_message(warning)}", file=sys.stderr)
     tty = sys.stderr.isatty() and not args.quiet
     width = shutil.get_terminal_size((80, 24)).columns
 

@@ -93,6 +93,7 @@ class Settings:
     queries: dict[str, str] = field(default_factory=dict)  # saved searches: name -> query
     hooks: HookSettings = field(default_factory=HookSettings)
     openers: dict[str, str] = field(default_factory=dict)  # link pattern (regex) -> command
+    filters: list[dict[str, Any]] = field(default_factory=list)  # [[filters]]: query, action
 
     def retention_for(self, feed_id: str, url: str = "") -> Retention:
         override = self.feed_retention.get(feed_id) or self.feed_retention.get(url)
@@ -110,13 +111,14 @@ _SIMPLE = {f.name for f in fields(Settings)} - {
     "queries",
     "hooks",
     "openers",
+    "filters",
 }
 _UI = {f.name for f in fields(UiSettings)}
 
 
 def load_settings(path: Path | None) -> Settings:
     """Read `[refresh]`, `[retention]`, `[ui]`, `[full_text]`, `[images]`, `[players]`,
-    `[queries]`, `[hooks]`, `[openers]` and `[keys]` from the config
+    `[queries]`, `[hooks]`, `[openers]`, `[[filters]]` and `[keys]` from the config
     file, if any."""
     settings = Settings()
     if path is None or not path.exists():
@@ -154,6 +156,7 @@ def load_settings(path: Path | None) -> Settings:
         settings.players = {str(k): str(v) for k, v in data.get("players", {}).items()}
         settings.queries = {str(k): str(v) for k, v in data.get("queries", {}).items()}
         settings.openers = {str(k): str(v) for k, v in data.get("openers", {}).items()}
+        settings.filters = [dict(f) for f in data.get("filters", []) if isinstance(f, dict)]
         hooks = data.get("hooks", {})
         settings.hooks = HookSettings(new_articles=str(hooks.get("new_articles", "")))
         # In file order: of two bindings of one key, the first may keep it (ui/bindings.py).

@@ -23,6 +23,7 @@ from pathlib import Path
 from newsreader import image_cache, tagging
 from newsreader.config import FULL_TEXT_MODES, Retention, Settings, load_settings
 from newsreader.feed_urls import LibraryError, normalise_feed_url
+from newsreader.filters import Rule, rules_from
 from newsreader.i18n import N_
 from newsreader.indexes.fulltext import TermIndex
 from newsreader.indexes.on_disk import index_for, sync_or_recover
@@ -67,6 +68,7 @@ class Library:
     revision: int = 0  # bumped when the article objects are replaced (a reload)
     search_version: int = 0  # bumped when a sync changed the search index
     _saved: SavedSearches | None = None
+    _rules: list[Rule] | None = None
 
     # ----------------------------------------------------------------- opening
 
@@ -152,6 +154,13 @@ class Library:
         self.warnings += index.warnings
         index.warnings.clear()
         return result.indexed
+
+    @property
+    def filter_rules(self) -> list[Rule]:
+        """`[[filters]]` of the config (filters.py); warnings for the ones that make no sense."""
+        if self._rules is None:
+            self._rules = rules_from(self.settings.filters, self.warnings)
+        return self._rules
 
     @property
     def saved(self) -> SavedSearches:
@@ -390,7 +399,7 @@ class Library:
         return self.settings.retention_for(feed_id, feed.url if feed else "")
 
     def _apply(self, batch: Batch, result: CommitResult) -> None:
-        if batch.articles or batch.removed_feeds or result.pruned:
+        if batch.articles or batch.removed_feeds or result.pruned or batch.removed_articles:
             self._order_version += 1
         for feed_id in batch.removed_feeds:
             self.feeds.pop(feed_id, None)

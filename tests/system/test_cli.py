@@ -414,3 +414,35 @@ def test_show_is_the_article_as_markdown_to_save_or_pipe(served, data_dir, capsy
     first = json.loads(out)[0]
     code, out, _ = run(capsys, "show", first["id"])
     assert code == 0 and out.startswith(("# ", "**")) and f"# {first['headline']}" in out
+
+
+def test_filters_from_the_config_at_refresh_and_on_demand(served, data_dir, capsys):
+    config = Path(os.environ["NEWSREADER_CONFIG_DIR"]) / "config.toml"
+    config.write_text(
+        "[[filters]]\nquery = 'tag:Sport'\naction = 'read'\nname = 'Sport gelesen'\n"
+        "[[filters]]\nquery = 'Marathon'\naction = 'hide'\n"
+        "[[filters]]\nquery = 'x'\naction = 'explode'\n",
+        encoding="utf-8",
+    )
+    run(capsys, "add", served.url("/war.xml"))
+    run(capsys, "add", served.url("/sport.xml"))
+    code, out, err = run(capsys, "refresh")
+    assert code == 0 and "2 filtered" in out and "explode" in err
+    code, out, _ = run(capsys, "unread", "--json")
+    assert len(json.loads(out)) == 3  # the war feed's; sport: one read, one never stored
+    code, out, _ = run(capsys, "filter", "list")  # Marathon is Sport too: hidden wins
+    assert "Sport gelesen  (read, 1 hits)  tag:Sport" in out and "Marathon  (hide, 1 hits)" in out
+    code, out, _ = run(capsys, "filter", "hits", "--json")
+    assert sorted(h["headline"] for h in json.loads(out)) == [
+        "Bundesliga: Spitzenspiel endet remis",
+        "Marathon in Neustadt mit Rekord",
+    ]
+    code, out, _ = run(capsys, "filter", "undo", "sport gelesen")
+    assert "1 marks taken back" in out
+    code, out, _ = run(capsys, "unread", "--json")
+    assert len(json.loads(out)) == 4
+    config.write_text("[[filters]]\nquery = 'Waffenruhe'\naction = 'hide'\n", encoding="utf-8")
+    code, out, _ = run(capsys, "filter", "apply")
+    assert code == 0 and "2 hidden" in out
+    code, out, _ = run(capsys, "search", "--json", "Waffenruhe")
+    assert json.loads(out) == []

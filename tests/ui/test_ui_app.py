@@ -642,3 +642,35 @@ async def test_copy_save_and_pipe_the_open_article(data, tmp_path, monkeypatch):
         while not out.exists() and time.monotonic() < deadline:
             await pilot.pause(0.05)
         assert out.read_text(encoding="utf-8") == art.link and browser == []
+
+
+async def test_filters_apply_to_a_refresh_in_the_reader(feed_server, tmp_path):
+    """[[filters]] at a refresh in the reader: a hidden article never shows, a read one shows
+    read, and the status line counts them."""
+    feed_server.route(
+        "/f.xml",
+        body=rss("Feed", [item(1, "Werbung für alles"), item(2, "Tor!", ("Sport",)), item(3)]),
+    )
+    data = tmp_path / "data"
+    with Library.open(data) as lib:
+        lib.add_feed(feed_server.url("/f.xml"))
+    app = make_app(data, tmp_path)
+    app.library.settings.filters = [
+        {"query": "Werbung", "action": "hide"},
+        {"query": "tag:Sport", "action": "read"},
+    ]
+    seen: list[str] = []
+    async with app.run_test(size=(160, 45)) as pilot:
+        status = app.screen.query_one("#status")
+        original = status.update
+
+        def spy(content="") -> None:
+            seen.append(str(content))
+            original(content)
+
+        status.update = spy
+        await pilot.press("r")
+        await settle(pilot, app)
+        shown = {a.headline: a for a in app.screen.query_one(HeadlineList).articles}
+        assert set(shown) == {"Tor!", "Story number 3"} and shown["Tor!"].read
+        assert "2 filtered" in seen[-1]

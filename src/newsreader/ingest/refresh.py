@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from newsreader import image_cache
+from newsreader.filters import HitLog, apply_to_batch
 from newsreader.i18n import N_, _, ngettext
 from newsreader.ingest.fetch import Fetched, Fetcher, FetchRequest, FetchResult
 from newsreader.ingest.fulltext import (
@@ -90,6 +91,7 @@ class RefreshSummary:
     pages: PagesSummary = field(default_factory=PagesSummary)  # full text fetched afterwards
     images: ImagesSummary = field(default_factory=ImagesSummary)  # feed bodies' images
     new_ids: list[str] = field(default_factory=list)  # the articles this refresh added
+    filtered: int = 0  # new articles a filter marked or kept out (filters.py)
 
     @property
     def new_articles(self) -> int:
@@ -110,6 +112,8 @@ class RefreshSummary:
             if n := self.count(outcome):
                 parts.append(f"{n} {_(OUTCOME_WORDS[outcome])}")
         new = self.new_articles
+        if self.filtered:
+            parts.append(_("{count} filtered").format(count=self.filtered))
         line = (
             ", ".join(parts)
             + "; "
@@ -299,7 +303,14 @@ class _Refresher:
             if batch.is_empty():
                 return
             self.pending, self.pending_reports = Batch(), []
+            rules = self.library.filter_rules
+            hits = (
+                await asyncio.to_thread(apply_to_batch, self.library, rules, batch) if rules else []
+            )
             result = await self.library.commit_async(batch)
+            if hits:
+                log = HitLog(Path(self.library.dirs.data))
+                self.summary.filtered += len(await asyncio.to_thread(log.add, hits))
             added = set(result.added)
             self.summary.new_ids += [a.id for a in batch.articles if a.id in added]
             per_feed: dict[str, int] = {}

@@ -47,6 +47,7 @@ class Batch:
     bodies: dict[str, str] = field(default_factory=dict)  # article id -> body HTML ("" drops it)
     read: dict[str, bool] = field(default_factory=dict)  # article id -> read
     starred: dict[str, bool] = field(default_factory=dict)
+    removed_articles: list[str] = field(default_factory=list)  # article ids: index, body, marks go
     retention: Callable[[str], Retention] | None = None  # feed id -> rule; None: defaults
 
     def is_empty(self) -> bool:
@@ -57,6 +58,7 @@ class Batch:
             or self.bodies
             or self.read
             or self.starred
+            or self.removed_articles
         )
 
 
@@ -210,6 +212,16 @@ class _Txn:
                     self.dirty.add((holder, "state"))
 
         pruned: list[str] = []
+        for aid in dict.fromkeys(batch.removed_articles):  # a filter's hide (filters.py)
+            holder = self.feed_of(aid)
+            if holder is None:
+                continue
+            for kind in ("idx", "body", "state"):
+                shard = self.shard(holder, kind)
+                if aid in shard:
+                    del shard[aid]
+                    self.dirty.add((holder, kind))
+            pruned.append(aid)
         now = time.time()
         for fid, keep in in_batch.items():
             rule = batch.retention(fid) if batch.retention is not None else Retention()
