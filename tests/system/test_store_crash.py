@@ -18,7 +18,7 @@ import store_worker as w
 from newsreader.store import MANIFEST, SHARD_DIR, TMP_PREFIX, Store
 
 WORKER = Path(__file__).resolve().parents[1] / "store_worker.py"
-KILLS = 32
+KILLS = 40
 SHARD = re.compile(r"(.+)\.(idx|body|state)\.(\d+)\.json")
 
 
@@ -104,6 +104,9 @@ def test_sigkill_at_random_moments_leaves_whole_batches(tmp_path: Path) -> None:
         assert leftovers(root) == 0  # open() cleaned up
     elapsed = time.monotonic() - started
     assert k >= 10, f"only {k} batches committed in {KILLS} runs"
-    # Most kills must land inside a commit, or this test proves little.
-    assert mid_commit >= KILLS // 3, f"only {mid_commit} of {KILLS} kills landed mid-commit"
+    # Kills must land inside a commit's writing, or this test proves little. Since a commit
+    # writes its files side by side (session 7) that phase is shorter: about 30% of kills land
+    # in it (9-12 of 32 in four runs; it was over a third), so 40 kills and at least 6 mid-write
+    # (fewer than 6 of 40 at p = 0.3: about 1 in 200 runs).
+    assert mid_commit >= 6, f"only {mid_commit} of {KILLS} kills landed mid-commit"
     assert elapsed < 40

@@ -81,7 +81,11 @@ def _mp_context() -> multiprocessing.context.BaseContext:
         # Workers forked from a server that already imported the parser start in ms, which
         # matters each time the pool is recreated after a timeout. No effect once it runs.
         # proc_lifetime first: it makes the server die with this process.
-        ctx.set_forkserver_preload(["newsreader.ingest.lifetime", "newsreader.ingest.parse"])
+        # feedparser and nh3 too (imported on a worker's first document otherwise: ~30 ms of
+        # CPU in each worker, while a cold refresh keeps both cores busy).
+        ctx.set_forkserver_preload(
+            ["newsreader.ingest.lifetime", "newsreader.ingest.parse", "feedparser", "nh3"]
+        )
         return ctx
     return multiprocessing.get_context("spawn")
 
