@@ -27,6 +27,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     mr.add_argument("--older-than", metavar="ID", help=_("only those below this article"))
     mr.add_argument("--newer-than", metavar="ID", help=_("only those above this article"))
     mr.add_argument("--unread", action="store_true", help=_("mark them unread instead"))
+    ta = sub.add_parser(
+        "tag-article", help=_("add your own tags to one article, or remove them with --remove")
+    )
+    ta.add_argument("id", help=_("article id (a unique prefix is enough)"))
+    ta.add_argument("tags", nargs="*", help=_("tags to add"))
+    ta.add_argument("--remove", "-r", action="append", default=[], help=_("a tag to remove"))
     op = sub.add_parser(
         "open", help=_("open the links of unread articles in the browser and mark them read")
     )
@@ -36,7 +42,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
 
 
-WRITING = frozenset({"mark-read", "open"})
+WRITING = frozenset({"mark-read", "open", "tag-article"})
 
 
 def _open(lib: Library, url: str) -> bool:
@@ -51,6 +57,24 @@ def _open(lib: Library, url: str) -> bool:
 def run(lib: Library, args: argparse.Namespace) -> int:
     from newsreader.cli import EXIT_OK
 
+    if args.command == "tag-article":
+        from newsreader.cli import CliError
+
+        article = lib.find_article(args.id)
+        if not args.tags and not args.remove:
+            raise CliError(_("give tags to add, or --remove TAG"))
+        kept = lib.tag_article(article, args.tags, args.remove)
+        for tag in kept:
+            print(
+                _(
+                    "{tag!r} is the feed's or the item's tag"
+                    " (`newsreader tag FEED --remove` takes a feed's off)"
+                ).format(tag=tag),
+                file=sys.stderr,
+            )
+        shown = ", ".join(article.tags) or _("(none)")
+        print(_("{id}: tags {tags}").format(id=article.id[:10], tags=shown))
+        return EXIT_OK
     if args.command == "mark-read":
         query = " ".join(args.query)
         chosen = choose(lib, query, older_than=args.older_than, newer_than=args.newer_than)

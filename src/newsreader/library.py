@@ -64,7 +64,7 @@ class Library:
     _ordered: tuple[int, list[Article]] | None = None  # (version, every article newest first)
     _order_version: int = 0  # bumped whenever articles come, go or change
     # (version, tag uses by spelling, articles per feed) over every article, read or not
-    _totals: tuple[int, Counter[str], Counter[str]] | None = None
+    _totals: tuple[int, Counter[str], Counter[str], list[str]] | None = None
     revision: int = 0  # bumped when the article objects are replaced (a reload)
     search_version: int = 0  # bumped when a sync changed the search index
     _saved: SavedSearches | None = None
@@ -229,10 +229,16 @@ class Library:
         cached = self._totals
         if cached is None or cached[0] != version:
             arts = list(self.articles.values())
-            cached = (version, _tags_of(arts), _feeds_of(arts))
+            own = merge_tags(*(a.own_tags for a in arts if a.own_tags))
+            cached = (version, _tags_of(arts), _feeds_of(arts), own)
             if version == self._order_version:
                 self._totals = cached
         return cached[1], cached[2]
+
+    def _own_tags(self) -> list[str]:
+        """Every tag the user put on some article (counted with the totals, once per change)."""
+        self._all_counts()
+        return self._totals[3] if self._totals is not None else []
 
     def _unread(
         self, totals: Counter[str], count: Callable[[list[Article]], Counter[str]]
@@ -261,12 +267,11 @@ class Library:
                 entry = counts[key] = TagCount(tag, key=key)
             entry.total += total
             entry.unread += unread[tag]
-        for feed in self.feeds.values():
-            for tag in feed.tags:
-                key = tag_key(tag)
-                entry = counts.setdefault(key, TagCount(tag, key=key))
-                if not entry.user:
-                    entry.tag, entry.user = tag, True
+        for tag in [t for feed in self.feeds.values() for t in feed.tags] + self._own_tags():
+            key = tag_key(tag)
+            entry = counts.setdefault(key, TagCount(tag, key=key))
+            if not entry.user:
+                entry.tag, entry.user = tag, True
         return list(counts.values())
 
     def with_tag(self, tag: str) -> list[Article]:
@@ -412,8 +417,21 @@ class Library:
             old = self.articles.get(art.id)
             if old is not None:
                 art.read, art.starred, art.first_seen = old.read, old.starred, old.first_seen
+                if old.own_tags and not art.own_tags:  # the store kept them: so does memory
+                    art.own_tags = list(old.own_tags)
+                    art.tags = merge_tags(art.tags, art.own_tags)
             self.articles[art.id] = art
             changed.append(art)
+        for article_id, own in batch.article_tags.items():
+            tagged = self.articles.get(article_id)
+            if tagged is not None:
+                before_own = {t.casefold() for t in tagged.own_tags}
+                base = [t for t in tagged.tags if t.casefold() not in before_own]
+                tagged.own_tags = list(own)
+                tagged.tags = merge_tags(base, own)
+                changed.append(tagged)
+        if batch.article_tags:
+            self._order_version += 1  # tag counts and lists follow
         if changed and self._related is not None:
             self._related.add_many(changed)
         self._drop(result.pruned)
@@ -547,6 +565,22 @@ class Library:
         for article in self.articles.values():
             by_feed.setdefault(article.feed_id, []).append(article)
         return tagging.rename_tag(list(self.feeds.values()), by_feed, old, new)
+
+    def tag_article(
+        self, article: Article, add: Iterable[str] = (), remove: Iterable[str] = ()
+    ) -> list[str]:
+        """Add and remove the user's own tags on one article; returns the tags it could not
+        remove (the feed's or the item's own categories)."""
+        batch, kept = tagging.article_tags_batch(article, add, remove)
+        self.commit(batch)
+        return kept
+
+    async def tag_article_async(
+        self, article: Article, add: Iterable[str] = (), remove: Iterable[str] = ()
+    ) -> list[str]:
+        batch, kept = tagging.article_tags_batch(article, add, remove)
+        await self.commit_async(batch)
+        return kept
 
     def _articles_of(self, feed_id: str) -> list[Article]:
         return [a for a in self.articles.values() if a.feed_id == feed_id]

@@ -210,9 +210,18 @@ class Article:
     extracted: bool = False  # the body is the text of the article's page, not the feed's
     extract_error: str = ""  # why fetching the page's text failed (tried once, shown)
     images: list[str] = field(default_factory=list)  # image URLs kept on disk (image_cache)
+    # The user's own tags on this article (also in `tags`, which every list, count and search
+    # reads). Stored beside the index fields by the store (Batch.article_tags), kept when a
+    # refresh rewrites the article.
+    own_tags: list[str] = field(default_factory=list)
 
     def index_dict(self) -> dict[str, Any]:
-        """Everything but the body and the user's state: what the headline index stores."""
+        """Everything but the body and the user's state: what the headline index stores (the
+        feed's and items' tags; the user's own are the store's to keep, `own_tags`)."""
+        tags = self.tags
+        if self.own_tags:
+            own = {t.casefold() for t in self.own_tags}
+            tags = [t for t in tags if t.casefold() not in own]
         return {
             "id": self.id,
             "feed_id": self.feed_id,
@@ -223,7 +232,7 @@ class Article:
             "published": self.published.timestamp(),
             "kicker": self.kicker,
             "lead": self.lead,
-            "tags": list(self.tags),
+            "tags": list(tags),
             "source": self.source,
             "enclosures": [e.to_dict() for e in self.enclosures],
             "first_seen": self.first_seen.timestamp(),
@@ -241,6 +250,10 @@ class Article:
         tags = get("tags")
         enclosures = get("enclosures")
         images = get("images")
+        own = get("own_tags")
+        if own:
+            own = [str(t) for t in own if isinstance(t, str)]
+            tags = merge_tags(tags if type(tags) is list else list(tags or ()), own)
         return cls(
             id=d["id"],
             feed_id=d["feed_id"],
@@ -261,4 +274,5 @@ class Article:
             extracted=get("extracted") is True,
             extract_error=str(get("extract_error") or ""),
             images=[str(u) for u in images if isinstance(u, str)] if images else [],
+            own_tags=own or [],
         )

@@ -77,3 +77,21 @@ def _apply(feed: Feed, tags: list[str], articles: Iterable[Article], drop: set[s
         if merged != article.tags:
             batch.articles.append(replace(article, tags=merged))
     return batch
+
+
+def article_tags_batch(
+    article: Article, add: Iterable[str] = (), remove: Iterable[str] = ()
+) -> tuple[Batch, list[str]]:
+    """The user's own tags on one article with `add` added and `remove` removed, as a batch,
+    and the tags it could not remove (its feed's or its item's: `tag` on the feed for those). A
+    tag the article already has is not added again."""
+    drop = {tag_key(t) for t in remove if t.strip()}
+    own = [t for t in article.own_tags if tag_key(t) not in drop]
+    has = {tag_key(t) for t in article.tags}
+    for tag in (clean_tag(t) for t in add):
+        if tag and tag_key(tag) not in has and tag_key(tag) not in drop:
+            own.append(tag)
+            has.add(tag_key(tag))
+    own_keys = {tag_key(t) for t in article.own_tags}
+    kept = [t for t in article.tags if tag_key(t) in drop and tag_key(t) not in own_keys]
+    return Batch(article_tags={article.id: own[:MAX_TAGS]}), kept

@@ -446,3 +446,21 @@ def test_filters_from_the_config_at_refresh_and_on_demand(served, data_dir, caps
     assert code == 0 and "2 hidden" in out
     code, out, _ = run(capsys, "search", "--json", "Waffenruhe")
     assert json.loads(out) == []
+
+
+def test_tag_one_article(served, data_dir, capsys):
+    run(capsys, "add", served.url("/war.xml"))
+    run(capsys, "refresh")
+    code, out, _ = run(capsys, "unread", "--json")
+    first = json.loads(out)[0]
+    code, out, err = run(capsys, "tag-article", first["id"][:8], "Später lesen", "--remove", "USA")
+    assert code == 0 and "Später lesen" in out and "'USA' is the feed's or the item's tag" in err
+    code, out, _ = run(capsys, "search", "--json", 'tag:"Später lesen"')
+    assert [r["id"] for r in json.loads(out)] == [first["id"]]
+    run(capsys, "refresh")  # the feed's version of the article again: the tag stays
+    code, out, _ = run(capsys, "show", "--json", first["id"])
+    assert "Später lesen" in json.loads(out)["tags"]
+    code, out, _ = run(capsys, "tag-article", first["id"], "--remove", "später lesen")
+    assert code == 0 and "Später lesen" not in out
+    code, _, err = run(capsys, "tag-article", first["id"])
+    assert code != 0 and "give tags" in err

@@ -674,3 +674,28 @@ async def test_filters_apply_to_a_refresh_in_the_reader(feed_server, tmp_path):
         shown = {a.headline: a for a in app.screen.query_one(HeadlineList).articles}
         assert set(shown) == {"Tor!", "Story number 3"} and shown["Tor!"].read
         assert "2 filtered" in seen[-1]
+
+
+async def test_own_tags_on_one_article(data, tmp_path):
+    """# edits the user's own tags on the open article: the tag pane lists the tag under the
+    user's tags with its count, the article shows it, and it survives a restart."""
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        screen = await open_first(pilot, app)
+        art = screen._current()
+        assert art is not None
+        await pilot.press("number_sign")
+        await settle(pilot, app)
+        await pilot.press(*"Merkliste", "enter")
+        await settle(pilot, app)
+        await app.workers.wait_for_complete()
+        await settle(pilot, app)
+        assert art.own_tags == ["Merkliste"] and "Merkliste" in art.tags
+        row = screen.query_one(TagPane).get_option("tag:Merkliste")
+        assert row is not None  # in the tag pane (the user's tags)
+        from test_ui_article_view import screen_text
+
+        assert "Merkliste" in screen_text(app)  # the tag pane and the article's tag line
+    with open_library(data) as lib:
+        assert lib.articles[art.id].own_tags == ["Merkliste"]

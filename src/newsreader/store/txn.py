@@ -48,6 +48,7 @@ class Batch:
     read: dict[str, bool] = field(default_factory=dict)  # article id -> read
     starred: dict[str, bool] = field(default_factory=dict)
     removed_articles: list[str] = field(default_factory=list)  # article ids: index, body, marks go
+    article_tags: dict[str, list[str]] = field(default_factory=dict)  # id -> the user's own tags
     retention: Callable[[str], Retention] | None = None  # feed id -> rule; None: defaults
 
     def is_empty(self) -> bool:
@@ -59,6 +60,7 @@ class Batch:
             or self.read
             or self.starred
             or self.removed_articles
+            or self.article_tags
         )
 
 
@@ -176,6 +178,8 @@ class _Txn:
                 added[art.id] = None
             else:
                 doc["first_seen"] = old.get("first_seen", doc["first_seen"])
+                if old.get("own_tags"):  # the user's, not the feed's: a refresh keeps them
+                    doc["own_tags"] = old["own_tags"]
                 if doc != old:
                     updated[art.id] = None
             if doc != old:
@@ -183,6 +187,21 @@ class _Txn:
                 self.dirty.add((fid, "idx"))
             self.batch_owner[art.id] = fid
             in_batch.setdefault(fid, set()).add(art.id)
+
+        for aid, own in batch.article_tags.items():
+            holder = self.feed_of(aid)
+            if holder is None:
+                continue  # gone meanwhile
+            idx = self.shard(holder, "idx")
+            doc = dict(idx[aid])
+            if own:
+                doc["own_tags"] = list(own)
+            else:
+                doc.pop("own_tags", None)
+            if doc != idx[aid]:
+                idx[aid] = doc
+                self.dirty.add((holder, "idx"))
+                updated[aid] = None
 
         for aid, html in batch.bodies.items():
             owner = self.feed_of(aid)

@@ -84,6 +84,9 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("star", "s", "toggle_star", N_("Star / unstar"), "Article", show=True),
     Command(
+        "tag_article", "number_sign", "tag_article", N_("Your own tags on this article"), "Article"
+    ),
+    Command(
         "copy_link", "y", "copy_link", N_("Copy the article's link (terminal clipboard)"), "Article"
     ),
     Command(

@@ -83,6 +83,7 @@ _README_KEY_NAMES = {
     "home": "Home",
     "end": "End",
     "greater_than_sign": ">",
+    "number_sign": "#",
     "vertical_line": "\\|",  # escaped: a bare | would end the table's cell
 }
 

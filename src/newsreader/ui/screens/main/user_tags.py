@@ -69,6 +69,47 @@ class UserTagsPart(MainBase):
         key = tag_key(tag)
         return any(key in {tag_key(t) for t in f.tags} for f in self.library.feeds.values())
 
+    def action_tag_article(self) -> None:
+        """The user's own tags on the open (or highlighted) article, in one line to edit."""
+        art = self._current()
+        if art is None:
+            return
+        article_id, before = art.id, list(art.own_tags)
+
+        def edited(text: str | None) -> None:
+            if text is not None:
+                after = [t.strip() for t in text.split(",") if t.strip()]
+                self._set_article_tags(article_id, before, after)
+
+        self.app.push_screen(
+            TextPrompt(
+                _("Your tags on this article, separated by commas:"),
+                ", ".join(before),
+                _("The feed's tags stay (+ edits those) · Enter: save · Esc: cancel"),
+            ),
+            edited,
+        )
+
+    @work(exclusive=True, group="tags", exit_on_error=False)
+    async def _set_article_tags(self, article_id: str, before: list[str], after: list[str]) -> None:
+        art = self.library.articles.get(article_id)
+        if art is None:
+            return
+        keys = {tag_key(t) for t in after}
+        removed = [t for t in before if tag_key(t) not in keys]
+        try:
+            await self.library.tag_article_async(art, after, removed)
+        except (StoreError, OSError) as exc:
+            self.notify(
+                _("Tags not saved: {exc}").format(exc=translate_message(str(exc))),
+                severity="error",
+                markup=False,
+            )
+            return
+        self._after_tags_changed()
+        shown = ", ".join(art.tags) or _("no tags")
+        self.notify(f"{art.headline[:40]}: {shown}", timeout=3, markup=False)
+
     @work(exclusive=True, group="tags", exit_on_error=False)
     async def _set_feed_tags(self, feed_id: str, text: str) -> None:
         feed = self.library.feeds.get(feed_id)
