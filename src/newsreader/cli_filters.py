@@ -48,17 +48,17 @@ def run(lib: Library, args: argparse.Namespace) -> int:
             raise CliError(_("no filters: add [[filters]] to config.toml (see the README)"))
         lib.sync_search()
         hits = apply_to_cache(lib, rules)
-        per = Counter(h.action for h in hits)
+        per = Counter("tag" if h.action.startswith("tag:") else h.action for h in hits)
         print(
-            _("{read} marked read, {star} starred, {hide} hidden").format(
-                read=per["read"], star=per["star"], hide=per["hide"]
+            _("{read} marked read, {star} starred, {tag} tagged, {hide} hidden").format(
+                read=per["read"], star=per["star"], tag=per["tag"], hide=per["hide"]
             )
         )
         return EXIT_OK
     if command == "undo":
         marks, exempt = undo(lib, args.name)
         print(
-            _("{marks} marks taken back, {exempt} hidden articles to come back").format(
+            _("{marks} marks or tags taken back, {exempt} hidden articles to come back").format(
                 marks=marks, exempt=exempt
             )
         )

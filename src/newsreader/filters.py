@@ -4,13 +4,14 @@ demand, to the whole cache.
 
     [[filters]]
     query = "tag:Sport -Olympia"     # the search language of `newsreader search`
-    action = "read"                  # read | star | hide
+    action = "read"                  # read | star | hide | tag:NAME
     name = "Sport gelesen"           # optional (default: the query)
 
-`read` and `star` mark; `hide` keeps the article out of the cache (at a refresh it is never
+`read` and `star` mark; `tag:NAME` puts one of the user's own tags on the article (as `#` in
+the reader); `hide` keeps the article out of the cache (at a refresh it is never
 stored; applied to the cache it is removed). Every hit is logged in `filter-hits.json` in the
-data folder (`newsreader filter hits`), and undoable (`newsreader filter undo NAME`): marks are
-taken back, and a hidden article is exempted from its rule, so the next refresh stores it
+data folder (`newsreader filter hits`), and undoable (`newsreader filter undo NAME`): marks and
+tags are taken back, and a hidden article is exempted from its rule, so the next refresh stores it
 again (it stays hidden until then: its text is not kept). New articles are matched in memory
 with the search code itself (an index of just them), so a rule means at a refresh what it
 means in `newsreader search`.
@@ -32,6 +33,7 @@ from newsreader.indexes.search import SearchIndex
 from newsreader.sanitize import search_text
 from newsreader.store import Batch
 from newsreader.store.files import _atomic_write, _dumps, _quarantine
+from newsreader.tagging import clean_tag
 
 if TYPE_CHECKING:
     from newsreader.library import Library
@@ -56,9 +58,12 @@ def rules_from(config: Sequence[Mapping[str, Any]], warnings: list[str]) -> list
         query = str(raw.get("query", "")).strip()
         action = str(raw.get("action", "")).strip().lower()
         name = str(raw.get("name", "")).strip() or query
-        if action not in ACTIONS:
+        tag = clean_tag(str(raw.get("action", "")).strip()[4:]) if action.startswith("tag:") else ""
+        if tag:
+            action = "tag:" + tag
+        elif action not in ACTIONS:
             warnings.append(
-                N_("filter {n}: action {action!r} is none of read, star, hide").format(
+                N_("filter {n}: action {action!r} is none of read, star, hide, tag:NAME").format(
                     n=n, action=action
                 )
             )
@@ -163,6 +168,12 @@ def _act(
                 batch.read[aid] = True
             elif rule.action == "star":
                 batch.starred[aid] = True
+            elif rule.action.startswith("tag:"):
+                own = batch.article_tags.get(aid, list(art.own_tags))
+                if rule.action[4:].casefold() not in {t.casefold() for t in [*art.tags, *own]}:
+                    batch.article_tags[aid] = [*own, rule.action[4:]]
+                else:
+                    continue  # it has the tag already: nothing done, nothing to log
             hits.append(Hit(rule.name, rule.action, aid, art.feed_id, art.headline, art.link, now))
     if hidden:
         batch.articles = [a for a in batch.articles if a.id not in hidden]
@@ -184,6 +195,9 @@ def apply_to_cache(library: Library, rules: Sequence[Rule]) -> list[Hit]:
             ids = [i for i in ids if not library.articles[i].read]
         elif rule.action == "star":
             ids = [i for i in ids if not library.articles[i].starred]
+        elif rule.action.startswith("tag:"):
+            key = rule.action[4:].casefold()
+            ids = [i for i in ids if key not in {t.casefold() for t in library.articles[i].tags}]
         if ids:
             found[rule] = ids
     articles = dict(library.articles)
@@ -208,10 +222,14 @@ def undo(library: Library, rule_name: str) -> tuple[int, int]:
             batch.read[h.id] = False
         elif h.action == "star" and h.id in library.articles:
             batch.starred[h.id] = False
+        elif h.action.startswith("tag:") and h.id in library.articles:
+            art = library.articles[h.id]
+            own = batch.article_tags.get(h.id, list(art.own_tags))
+            batch.article_tags[h.id] = [t for t in own if t.casefold() != h.action[4:].casefold()]
     exempt = {h.id for h in mine if h.action == "hide"}
     # Every undone article is exempt from the rules from now on (kept as the user wants it).
     kept |= {h.id for h in mine}
     if not batch.is_empty():
         library.commit(batch)
     log.write([h for h in hits if h.rule.casefold() != wanted], kept)
-    return len(batch.read) + len(batch.starred), len(exempt)
+    return len(batch.read) + len(batch.starred) + len(batch.article_tags), len(exempt)

@@ -438,7 +438,7 @@ def test_filters_from_the_config_at_refresh_and_on_demand(served, data_dir, caps
         "Marathon in Neustadt mit Rekord",
     ]
     code, out, _ = run(capsys, "filter", "undo", "sport gelesen")
-    assert "1 marks taken back" in out
+    assert "1 marks or tags taken back" in out
     code, out, _ = run(capsys, "unread", "--json")
     assert len(json.loads(out)) == 4
     config.write_text("[[filters]]\nquery = 'Waffenruhe'\naction = 'hide'\n", encoding="utf-8")

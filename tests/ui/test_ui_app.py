@@ -658,6 +658,7 @@ async def test_filters_apply_to_a_refresh_in_the_reader(feed_server, tmp_path):
     app.library.settings.filters = [
         {"query": "Werbung", "action": "hide"},
         {"query": "tag:Sport", "action": "read"},
+        {"query": '"Story number"', "action": "tag:Geschichten"},
     ]
     seen: list[str] = []
     async with app.run_test(size=(160, 45)) as pilot:
@@ -673,7 +674,9 @@ async def test_filters_apply_to_a_refresh_in_the_reader(feed_server, tmp_path):
         await settle(pilot, app)
         shown = {a.headline: a for a in app.screen.query_one(HeadlineList).articles}
         assert set(shown) == {"Tor!", "Story number 3"} and shown["Tor!"].read
-        assert "2 filtered" in seen[-1]
+        assert shown["Story number 3"].own_tags == ["Geschichten"]
+        assert app.screen.query_one(TagPane).get_option("tag:Geschichten") is not None
+        assert "3 filtered" in seen[-1]
 
 
 async def test_own_tags_on_one_article(data, tmp_path):

@@ -39,12 +39,14 @@ def test_rules_from_the_config_and_what_makes_no_sense() -> None:
             {"query": "Werbung", "action": "HIDE", "name": "Keine Werbung"},
             {"query": "x", "action": "delete"},
             {"query": "der die", "action": "star"},
+            {"query": "Zug", "action": "tag: Bahn \x1b[0m"},
         ],
         warnings,
     )
     assert rules == [
         Rule("tag:Sport", "tag:Sport", "read"),
         Rule("Keine Werbung", "Werbung", "hide"),
+        Rule("Zug", "Zug", "tag:Bahn [0m"),  # the tag cleaned like any of the user's tags
     ]
     assert len(warnings) == 2 and "delete" in warnings[0] and "nothing to search" in warnings[1]
 
@@ -140,3 +142,24 @@ def test_a_damaged_log_is_moved_aside(tmp_path: Path, damage: bytes) -> None:
     (tmp_path / "filter-hits.json").write_bytes(damage)
     assert HitLog(tmp_path).read() == ([], set())
     assert list(tmp_path.glob("filter-hits.json.corrupt-*"))
+
+
+def test_a_tag_rule_puts_an_own_tag_on_new_and_cached_articles(feed_server, tmp_path: Path):
+    feed_server.route("/f.xml", body=rss("Feed", [item(1, "Zug entgleist"), item(2, "Wetter")]))
+    settings = Settings()
+    settings.filters = [{"query": "Zug", "action": "tag:Bahn"}]
+    data = tmp_path / "data"
+    with Library.open(data, settings=settings) as lib:
+        lib.add_feed(feed_server.url("/f.xml"))
+        assert refresh_sync(lib).filtered == 1
+        zug = next(a for a in lib.articles.values() if a.headline == "Zug entgleist")
+        assert zug.own_tags == ["Bahn"] and "Bahn" in zug.tags
+        other = next(a for a in lib.articles.values() if a.headline == "Wetter")
+        lib.tag_article(other, ["Zug"])  # now "Zug" finds it too (its tag)
+        lib.sync_search()
+        hits = apply_to_cache(lib, [Rule("Zug", "Zug", "tag:Bahn")])
+        assert [h.id for h in hits] == [other.id] and other.own_tags == ["Zug", "Bahn"]
+        assert undo(lib, "Zug") == (2, 0)
+        assert zug.own_tags == [] and other.own_tags == ["Zug"]
+    with Library.open(data) as lib:
+        assert lib.articles[zug.id].own_tags == [] and lib.articles[other.id].own_tags == ["Zug"]
