@@ -190,8 +190,8 @@ def _run(args: argparse.Namespace) -> int:
         quick = _quick_search(args)
         if quick is not None:
             return quick
-    if command in cli_reading.WRITING:
-        with _open(args.data_dir, writing=True) as lib:
+    if command in cli_reading.COMMANDS:
+        with _open(args.data_dir, writing=command in cli_reading.WRITING) as lib:
             return cli_reading.run(lib, args)
     if command == "filter":
         with _open(args.data_dir, writing=cli_filters.writes(args)) as lib:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import sys
 import webbrowser
 from typing import TYPE_CHECKING
@@ -33,6 +34,15 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     ta.add_argument("id", help=_("article id (a unique prefix is enough)"))
     ta.add_argument("tags", nargs="*", help=_("tags to add"))
     ta.add_argument("--remove", "-r", action="append", default=[], help=_("a tag to remove"))
+    cl = sub.add_parser(
+        "copy-link", help=_("an article's link to the terminal's clipboard (OSC 52, over ssh too)")
+    )
+    cl.add_argument("id", help=_("article id (a unique prefix is enough)"))
+    cl.add_argument(
+        "--osc52",
+        action="store_true",
+        help=_("send the clipboard sequence even when not a terminal"),
+    )
     op = sub.add_parser(
         "open", help=_("open the links of unread articles in the browser and mark them read")
     )
@@ -43,6 +53,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 WRITING = frozenset({"mark-read", "open", "tag-article"})
+COMMANDS = WRITING | {"copy-link"}
 
 
 def _open(lib: Library, url: str) -> bool:
@@ -54,8 +65,25 @@ def _open(lib: Library, url: str) -> bool:
     return bool(name) or webbrowser.open(url)
 
 
+def osc52(text: str) -> str:
+    """The escape sequence that asks the terminal to put `text` on its clipboard (OSC 52: xterm,
+    kitty, WezTerm, iTerm2, Windows Terminal, foot, and tmux with set-clipboard on)."""
+    return "\x1b]52;c;" + base64.b64encode(text.encode("utf-8")).decode("ascii") + "\x07"
+
+
 def run(lib: Library, args: argparse.Namespace) -> int:
     from newsreader.cli import EXIT_OK
+
+    if args.command == "copy-link":
+        from newsreader.cli import CliError
+
+        article = lib.find_article(args.id)
+        if not is_openable(article.link):
+            raise CliError(_("this article has no http(s) link"))
+        if args.osc52 or sys.stdout.isatty():
+            sys.stdout.write(osc52(article.link))
+        print(article.link)
+        return EXIT_OK
 
     if args.command == "tag-article":
         from newsreader.cli import CliError

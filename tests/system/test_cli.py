@@ -464,3 +464,17 @@ def test_tag_one_article(served, data_dir, capsys):
     assert code == 0 and "Später lesen" not in out
     code, _, err = run(capsys, "tag-article", first["id"])
     assert code != 0 and "give tags" in err
+
+
+def test_copy_link_sends_osc_52(served, data_dir, capsys):
+    import base64
+
+    run(capsys, "add", served.url("/war.xml"))
+    run(capsys, "refresh")
+    code, out, _ = run(capsys, "unread", "--json")
+    first = json.loads(out)[0]
+    code, out, _ = run(capsys, "copy-link", first["id"])  # not a terminal: the link alone
+    assert code == 0 and out == first["link"] + "\n"
+    code, out, _ = run(capsys, "copy-link", "--osc52", first["id"])
+    sequence = "\x1b]52;c;" + base64.b64encode(first["link"].encode()).decode() + "\x07"
+    assert out == sequence + first["link"] + "\n"
