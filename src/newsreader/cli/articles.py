@@ -72,10 +72,10 @@ def osc52(text: str) -> str:
 
 
 def run(lib: Library, args: argparse.Namespace) -> int:
-    from newsreader.cli import EXIT_OK
+    from newsreader.cli.common import EXIT_OK
 
     if args.command == "copy-link":
-        from newsreader.cli import CliError
+        from newsreader.cli.common import CliError
 
         article = lib.find_article(args.id)
         if not is_openable(article.link):
@@ -86,7 +86,7 @@ def run(lib: Library, args: argparse.Namespace) -> int:
         return EXIT_OK
 
     if args.command == "tag-article":
-        from newsreader.cli import CliError
+        from newsreader.cli.common import CliError
 
         article = lib.find_article(args.id)
         if not args.tags and not args.remove:

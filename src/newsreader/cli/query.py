@@ -37,7 +37,7 @@ def writes(args: argparse.Namespace) -> bool:
 
 
 def run(lib: Library, args: argparse.Namespace, print_articles) -> int:  # type: ignore[no-untyped-def]
-    from newsreader.cli import EXIT_ERROR, EXIT_OK, CliError
+    from newsreader.cli.common import EXIT_ERROR, EXIT_OK, CliError
 
     saved = lib.saved
     try:

@@ -35,7 +35,7 @@ def writes(args: argparse.Namespace) -> bool:
 
 
 def run(lib: Library, args: argparse.Namespace) -> int:
-    from newsreader.cli import EXIT_OK, CliError
+    from newsreader.cli.common import EXIT_OK, CliError
 
     rules = lib.filter_rules
     for warning in lib.warnings:
