@@ -431,7 +431,7 @@ class Library:
                 tagged.tags = merge_tags(base, own)
                 changed.append(tagged)
         if batch.article_tags:
-            self._order_version += 1  # tag counts and lists follow
+            self._totals = None  # tag counts follow; the order is the same
         if changed and self._related is not None:
             self._related.add_many(changed)
         self._drop(result.pruned)

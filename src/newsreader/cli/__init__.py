@@ -30,7 +30,6 @@ from newsreader.cli.common import (
     EXIT_USAGE,
     CliError,
     _dump,
-    _print_articles,
 )
 from newsreader.cli.feeds import (
     _cmd_add,
@@ -204,7 +203,7 @@ def _run(args: argparse.Namespace) -> int:
             return cli_filters.run(lib, args)
     if command == "query":
         with _open(args.data_dir, writing=cli_query.writes(args)) as lib:
-            return cli_query.run(lib, args, _print_articles)
+            return cli_query.run(lib, args)
     with _open(args.data_dir, writing=command in _WRITING) as lib:
         handler = _COMMANDS.get(command or "", _cmd_read)
         return handler(lib, args)

@@ -9,6 +9,7 @@ import sys
 import webbrowser
 from typing import TYPE_CHECKING
 
+from newsreader.cli.common import EXIT_OK, CliError
 from newsreader.i18n import _, ngettext, translate_message
 from newsreader.marks import Marks, choose
 from newsreader.sanitize import is_openable
@@ -72,11 +73,7 @@ def osc52(text: str) -> str:
 
 
 def run(lib: Library, args: argparse.Namespace) -> int:
-    from newsreader.cli.common import EXIT_OK
-
     if args.command == "copy-link":
-        from newsreader.cli.common import CliError
-
         article = lib.find_article(args.id)
         if not is_openable(article.link):
             raise CliError(_("this article has no http(s) link"))
@@ -86,8 +83,6 @@ def run(lib: Library, args: argparse.Namespace) -> int:
         return EXIT_OK
 
     if args.command == "tag-article":
-        from newsreader.cli.common import CliError
-
         article = lib.find_article(args.id)
         if not args.tags and not args.remove:
             raise CliError(_("give tags to add, or --remove TAG"))

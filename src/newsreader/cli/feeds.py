@@ -48,21 +48,17 @@ def _discovered(args: argparse.Namespace) -> list[str]:
     """The feed URLs to add for `add URL`: the URL itself when it is a feed (or a file, or
     cannot be read now: added as given, the refresh will say), else the feeds its page
     announces or a common path holds; several: all with --all, else the user picks."""
-    from newsreader.feed_urls import normalise_feed_url
-    from newsreader.ingest.discover import DiscoveryError, discover
+    from newsreader.ingest.discover import feeds_at
 
-    url = normalise_feed_url(args.url)
-    if not url.lower().startswith(("http://", "https://")):
-        return [url]
-    try:
-        found = discover(url)
-    except DiscoveryError as exc:
+    url, found, unreadable = feeds_at(args.url)
+    if unreadable:
         print(
-            _("newsreader: {error}; added as given").format(error=i18n.translate_message(str(exc))),
+            _("newsreader: {error}; added as given").format(
+                error=i18n.translate_message(unreadable)
+            ),
             file=sys.stderr,
         )
-        return [url]
-    if found.is_feed:
+    if found is None or found.is_feed:
         return [url]
     offers = found.candidates
     if not offers:

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from newsreader.cli.common import EXIT_OK, CliError
 from newsreader.filters import HitLog, apply_to_cache, undo
 from newsreader.i18n import _, translate_message
 
@@ -35,12 +36,10 @@ def writes(args: argparse.Namespace) -> bool:
 
 
 def run(lib: Library, args: argparse.Namespace) -> int:
-    from newsreader.cli.common import EXIT_OK, CliError
-
-    rules = lib.filter_rules
-    for warning in lib.warnings:
-        if warning.startswith("filter "):
-            print(f"newsreader: {translate_message(warning)}", file=sys.stderr)
+    before = len(lib.warnings)
+    rules = lib.filter_rules  # read here: a rule that makes no sense is said first
+    for warning in lib.warnings[before:]:
+        print(f"newsreader: {translate_message(warning)}", file=sys.stderr)
     log = HitLog(Path(lib.dirs.data))
     command = args.filter_command
     if command == "apply":

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from newsreader.cli.common import EXIT_ERROR, EXIT_OK, CliError, _print_articles
 from newsreader.i18n import _, translate_message
 from newsreader.queries import QueryError
 
@@ -36,8 +37,7 @@ def writes(args: argparse.Namespace) -> bool:
     return args.query_command in ("add", "remove")
 
 
-def run(lib: Library, args: argparse.Namespace, print_articles) -> int:  # type: ignore[no-untyped-def]
-    from newsreader.cli.common import EXIT_ERROR, EXIT_OK, CliError
+def run(lib: Library, args: argparse.Namespace) -> int:
 
     saved = lib.saved
     try:
@@ -83,5 +83,5 @@ def run(lib: Library, args: argparse.Namespace, print_articles) -> int:  # type:
     if not articles and not args.json:
         print(_("no articles match {query}").format(query=repr(chosen.query)), file=sys.stderr)
         return EXIT_ERROR
-    print_articles(lib, articles, args.json, sys.stdout)
+    _print_articles(lib, articles, args.json, sys.stdout)
     return EXIT_OK

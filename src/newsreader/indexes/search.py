@@ -151,14 +151,10 @@ class SearchIndex:
         (`live` and `ordered`: the reader); None otherwise (use `search`)."""
         if self._live is None or self._ordered is None:
             return None
-        q = query if isinstance(query, Query) else parse_query(query)
-        if q.is_empty() or (limit is not None and limit <= 0):
+        prepared = self._prepare(query, limit)
+        if prepared is None:
             return []
-        plan, phrases, not_phrases = self._plan(q)
-        # Articles saying an excluded phrase: found among those with all its words (the index
-        # narrows them), so no other article's words need reading.
-        said = self._saying(not_phrases)
-        check = _article_check(q)
+        q, plan, phrases, said, check = prepared
         dated = plan.after is not None or plan.before is not None
         if not (plan.all_of or plan.tags or plan.feeds or phrases or dated):
             # Nothing required, only excluded ("unread", "-Sport starred"): walk the caller's
@@ -179,16 +175,27 @@ class SearchIndex:
             found = [a for a in found if check(a)]
         return found if limit is None else found[:limit]
 
+    def _prepare(
+        self, query: str | Query, limit: int | None
+    ) -> tuple[Query, Plan, list[str], set[str], Callable[[Article], bool] | None] | None:
+        """What both ways of answering start from: the query, its plan, the phrases to find, the
+        ids saying an excluded phrase (found among those with all its words: the index narrows
+        them, so no other article's words are read) and the check the index cannot make. None:
+        nothing to find."""
+        q = query if isinstance(query, Query) else parse_query(query)
+        if q.is_empty() or (limit is not None and limit <= 0):
+            return None
+        plan, phrases, not_phrases = self._plan(q)
+        return q, plan, phrases, self._saying(not_phrases), _article_check(q)
+
     def _search_loading(self, query: str | Query, limit: int | None) -> list[str]:
         """`search` for a caller that loads articles on demand (the CLI): rows stream newest
         first, marks are checked from the small mark files, a limit stops the loading early."""
-        q = query if isinstance(query, Query) else parse_query(query)
-        if q.is_empty() or (limit is not None and limit <= 0):
+        prepared = self._prepare(query, limit)
+        if prepared is None:
             return []
-        plan, phrases, not_phrases = self._plan(q)
+        q, plan, phrases, said, check = prepared
         flags = q.unread is not None or q.starred is not None
-        said = self._saying(not_phrases)
-        check = _article_check(q)
         rows = self.index.run(plan, words=bool(phrases))
         if flags and self._marks is not None:  # the cheap check first: no article loaded
             marks = self._marks

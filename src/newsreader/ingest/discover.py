@@ -173,17 +173,17 @@ def _common(http: httpx.Client, page: str) -> list[Candidate]:
     return out
 
 
-def feeds_at(raw: str) -> tuple[str, Found | None]:
-    """The service call for "add this address": the address as it would be subscribed
-    (LibraryError when it cannot be), and what discovery found there; None when there is
-    nothing to look at (a file) or the page cannot be read now (add it as given: the refresh
-    will say what is wrong)."""
+def feeds_at(raw: str) -> tuple[str, Found | None, str | None]:
+    """The service call for "add this address" (the CLI's `add`, the welcome screen): the
+    address as it would be subscribed (LibraryError when it cannot be), what discovery found
+    there, and why it could not look. Found None: nothing to look at (a file) or a page that
+    cannot be read now (add it as given: the refresh will say what is wrong)."""
     from newsreader.feed_urls import normalise_feed_url
 
     url = normalise_feed_url(raw)
     if not url.lower().startswith(("http://", "https://")):
-        return url, None
+        return url, None, None
     try:
-        return url, discover(url)
-    except DiscoveryError:
-        return url, None
+        return url, discover(url), None
+    except DiscoveryError as exc:
+        return url, None, str(exc)

@@ -152,7 +152,7 @@ class NewsReaderApp(App[None]):
         from newsreader.ingest.discover import feeds_at
 
         try:
-            url, found = feeds_at(raw)
+            url, found, _unreadable = feeds_at(raw)
         except LibraryError as exc:
             self.call_from_thread(self._welcome_error, str(exc))
             return

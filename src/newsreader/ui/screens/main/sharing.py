@@ -17,8 +17,8 @@ from newsreader.ui.screens.text_prompt import TextPrompt
 
 
 class SharingPart(MainBase):
-    _save_to: str = "~"
-    _pipe_to: str = ""
+    _save_to = "~"  # the last answers, offered again (set on the screen, per session)
+    _pipe_to = ""
 
     def action_copy_link(self) -> None:
         art = self._current()
@@ -35,7 +35,7 @@ class SharingPart(MainBase):
 
         def chosen(where: str | None) -> None:
             if where is not None and where.strip():
-                type(self)._save_to = where.strip()
+                self._save_to = where.strip()
                 self._save_article(art.id, where.strip())
 
         self.app.push_screen(
@@ -71,7 +71,7 @@ class SharingPart(MainBase):
 
         def chosen(command: str | None) -> None:
             if command and command.strip():
-                type(self)._pipe_to = command.strip()
+                self._pipe_to = command.strip()
                 self._pipe(render_article(self.library, art), command.strip())
 
         self.app.push_screen(

@@ -100,11 +100,7 @@ class UserTagsPart(MainBase):
         try:
             await self.library.tag_article_async(art, after, removed)
         except (StoreError, OSError) as exc:
-            self.notify(
-                _("Tags not saved: {exc}").format(exc=translate_message(str(exc))),
-                severity="error",
-                markup=False,
-            )
+            self._tags_not_saved(exc)
             return
         self._after_tags_changed()
         shown = ", ".join(art.tags) or _("no tags")
@@ -119,11 +115,7 @@ class UserTagsPart(MainBase):
         try:
             feed = await self.library.set_feed_tags_async(feed, tags)
         except (StoreError, OSError) as exc:
-            self.notify(
-                _("Tags not saved: {exc}").format(exc=translate_message(str(exc))),
-                severity="error",
-                markup=False,
-            )
+            self._tags_not_saved(exc)
             return
         self._after_tags_changed()
         shown = ", ".join(feed.tags) or _("no tags")
@@ -148,6 +140,13 @@ class UserTagsPart(MainBase):
                 "{old} → {new} on {count} feed", "{old} → {new} on {count} feeds", count
             ).format(old=old, new=new.strip(), count=count),
             timeout=3,
+            markup=False,
+        )
+
+    def _tags_not_saved(self, exc: Exception) -> None:
+        self.notify(
+            _("Tags not saved: {exc}").format(exc=translate_message(str(exc))),
+            severity="error",
             markup=False,
         )
 
