@@ -68,11 +68,17 @@ class _Manifest:
 
     def files(self, root: Path) -> set[Path]:
         out = {_feeds_path(root, self.feeds)} if self.feeds else set()
+        shards = root / SHARD_DIR
+        return out | {shards / name for name in self.shard_names()}
+
+    def shard_names(self) -> set[str]:
+        """The names of the shard files this manifest references (in SHARD_DIR)."""
+        out = set()
         for fid, refs in self.shards.items():
             for kind in KINDS:
                 gen = getattr(refs, kind)
                 if gen:
-                    out.add(_shard_path(root, fid, kind, gen))
+                    out.add(_shard_name(fid, kind, gen))
         return out
 
     def max_gen(self) -> int:
@@ -120,7 +126,11 @@ def _feeds_path(root: Path, gen: int) -> Path:
 
 
 def _shard_path(root: Path, fid: str, kind: str, gen: int) -> Path:
-    return root / SHARD_DIR / f"{fid}.{kind}.{gen}.json"
+    return root / SHARD_DIR / _shard_name(fid, kind, gen)
+
+
+def _shard_name(fid: str, kind: str, gen: int) -> str:
+    return f"{fid}.{kind}.{gen}.json"
 
 
 # ------------------------------------------------------------------------------ shard contents

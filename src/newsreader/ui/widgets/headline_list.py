@@ -208,7 +208,7 @@ class HeadlineList(ScrollView, can_focus=True):
         self._articles: list[Article] = []  # every article, copies too, in list order
         self._shown: list[Article] = []  # one per row: with copies folded, fewer
         self._groups: dict[str, list[Article]] = {}  # a folded row's article id -> its copies
-        self._rows: dict[str, int] = {}  # article id (folded copies too) -> row
+        self._row_map: dict[str, int] | None = {}  # article id (copies too) -> row; None: due
         self._cursor_row = 0
         self._paint_now: datetime | None = None
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
@@ -249,6 +249,20 @@ class HeadlineList(ScrollView, can_focus=True):
     def row_of(self, article_id: str) -> int | None:
         """The row showing the article (for a folded copy, the row of its story)."""
         return self._rows.get(article_id)
+
+    @property
+    def _rows(self) -> dict[str, int]:
+        """Built on first use after the rows change, not by `set_articles`: 100,000 rows take
+        ~30 ms, which the first paint need not wait for."""
+        rows = self._row_map
+        if rows is None:
+            rows = {article.id: row for row, article in enumerate(self._shown)}
+            for article_id, group in self._groups.items():
+                row = rows[article_id]
+                for member in group:
+                    rows[member.id] = row
+            self._row_map = rows
+        return rows
 
     def copies_at(self, row: int) -> list[Article]:
         """The articles of a row: its copies when folded (newest first), else just its own."""
@@ -301,11 +315,7 @@ class HeadlineList(ScrollView, can_focus=True):
             self._shown, self._groups = fold_copies(self._articles, copies)
         else:
             self._shown, self._groups = self._articles, {}
-        self._rows = {article.id: row for row, article in enumerate(self._shown)}
-        for article_id, group in self._groups.items():
-            row = self._rows[article_id]
-            for member in group:
-                self._rows[member.id] = row
+        self._row_map = None
         self._strips.clear()
         count = len(self._shown)
         self.virtual_size = Size(0, count)
