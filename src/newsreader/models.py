@@ -135,6 +135,9 @@ class Feed:
     added: datetime = field(default_factory=utcnow)
     user_title: bool = False  # the title was set by the user; a refresh must not replace it
     full_text: str = ""  # "auto" | "always" | "never"; "": the config's (ingest/fulltext.py)
+    # A synced feed (sync/): its articles come from this account's server, never fetched here.
+    account: str = ""
+    remote_id: str = ""  # the server's id for the feed
 
     @property
     def display_title(self) -> str:
@@ -165,6 +168,7 @@ class Feed:
             "added": to_ts(self.added),
             "user_title": self.user_title,
             "full_text": self.full_text,
+            **({"account": self.account, "remote_id": self.remote_id} if self.account else {}),
         }
 
     @classmethod
@@ -187,6 +191,8 @@ class Feed:
             added=from_ts(d.get("added")) or EPOCH,
             user_title=bool(d.get("user_title", False)),
             full_text=str(d.get("full_text") or ""),
+            account=str(d.get("account") or ""),
+            remote_id=str(d.get("remote_id") or ""),
         )
 
 

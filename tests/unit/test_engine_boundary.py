@@ -114,6 +114,8 @@ UI_MAY_IMPORT = (
     "newsreader.opml",  # importing a file on the welcome screen
     "newsreader.demo",
     "newsreader.ui.app",
+    "newsreader.paths",  # the data and config folders' environment names, for `newsreader sync`
+    "newsreader.sync",  # accounts_state, account_health: the accounts the screen shows and syncs
 )
 
 

@@ -23,6 +23,7 @@ from newsreader import __version__, i18n
 from newsreader.cli import articles as cli_reading
 from newsreader.cli import filters as cli_filters
 from newsreader.cli import query as cli_query
+from newsreader.cli import sync as cli_sync
 from newsreader.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -136,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_query.add_parser(sub)
     cli_reading.add_parsers(sub)
     cli_filters.add_parser(sub)
+    cli_sync.add_parsers(sub)
 
     ds = sub.add_parser("dirs", help=_("print the data and config directories"))
     ds.add_argument("--json", action="store_true")
@@ -204,6 +206,9 @@ def _run(args: argparse.Namespace) -> int:
     if command == "query":
         with _open(args.data_dir, writing=cli_query.writes(args)) as lib:
             return cli_query.run(lib, args)
+    if command in ("account", "sync"):
+        with _open(args.data_dir, writing=cli_sync.writes(args)) as lib:
+            return cli_sync.run(lib, args)
     with _open(args.data_dir, writing=command in _WRITING) as lib:
         handler = _COMMANDS.get(command or "", _cmd_read)
         return handler(lib, args)

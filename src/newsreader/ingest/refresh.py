@@ -337,7 +337,8 @@ async def refresh(
     Run it on the loop that owns the library's in-memory state (the UI's): each batch is
     written in a thread and then applied to memory on that loop, followed by `on_commit`.
     """
-    chosen = list(library.feeds.values() if feeds is None else feeds)
+    # A synced feed's articles come from its account's server (sync/), never from its URL.
+    chosen = [f for f in (library.feeds.values() if feeds is None else feeds) if not f.account]
     refresher = _Refresher(library, chosen, on_progress, batch_feeds, on_commit)
     if pool is not None:
         return await refresher.run(pool)

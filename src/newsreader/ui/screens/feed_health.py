@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
@@ -25,8 +26,20 @@ from newsreader.timefmt import long_time
 FAILING, WARNING, UNFETCHED, OK = range(4)
 
 
+@dataclass(frozen=True, slots=True)
+class AccountHealth:
+    """One sync account as the screen shows it (sync/state.py: the last sync and its error)."""
+
+    name: str
+    kind: str
+    last_sync: datetime | None
+    last_error: str
+
+
 def feed_state(feed: Feed) -> tuple[int, str]:
     """The feed's rank and its one-line status."""
+    if feed.account:  # its articles come from the account's server: the account says how
+        return OK, _("Synced with the account {account}").format(account=feed.account)
     if feed.last_error:
         return FAILING, translate_message(feed.last_error)
     if feed.gone:
@@ -72,6 +85,7 @@ class FeedHealthScreen(ModalScreen[str | None]):
         now: Callable[[], datetime],
         full_text: Callable[[Feed], str] = lambda feed: feed.full_text,
         set_full_text: Callable[[Feed, str], object] | None = None,
+        accounts: Sequence[AccountHealth] = (),
     ) -> None:
         """`full_text(feed)` says what the feed does ("auto", "never (config)"...);
         `set_full_text(feed, mode)` stores a feed's own choice ("" for the config's)."""
@@ -81,6 +95,7 @@ class FeedHealthScreen(ModalScreen[str | None]):
         self._now = now
         self._full_text = full_text
         self._set_full_text = set_full_text
+        self.accounts = list(accounts)
 
     def compose(self) -> ComposeResult:
         failing = sum(feed_state(f)[0] == FAILING for f in self.feeds)
@@ -89,8 +104,26 @@ class FeedHealthScreen(ModalScreen[str | None]):
         )
         with Vertical(id="health-box"):
             yield Static(Content(title), id="health-title")
+            if self.accounts:
+                yield Static(self._accounts_line(), id="health-accounts")
             yield _HealthTable(cursor_type="row", zebra_stripes=True, id="health-table")
             yield Static(Content(""), id="health-detail")
+
+    def _accounts_line(self) -> Content:
+        """One line per sync account: when it last synced, or its last error (in red)."""
+        now = self._now()
+        parts: list[Content] = []
+        for a in self.accounts:
+            when = long_time(a.last_sync, now) if a.last_sync else _("never synced")
+            head = Content.assemble((a.name, "bold"), f" ({a.kind}) · ")
+            if a.last_error:
+                line = _("last sync {when} · error: {error}").format(
+                    when=when, error=translate_message(a.last_error)
+                )
+                parts.append(Content.assemble(head, (line, "$error")))
+            else:
+                parts.append(Content.assemble(head, _("synced {when}").format(when=when)))
+        return Content("\n").join(parts)
 
     def _theme_style(self, name: str) -> RichStyle:
         # DataTable cells are Rich renderables, which cannot use $variables: resolve the theme's.

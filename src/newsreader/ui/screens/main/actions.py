@@ -86,7 +86,8 @@ class ActionsPart(MainBase):
 
     def action_feed_health(self) -> None:
         from newsreader.ingest.fulltext import mode_of
-        from newsreader.ui.screens.feed_health import FeedHealthScreen
+        from newsreader.sync import account_health
+        from newsreader.ui.screens.feed_health import AccountHealth, FeedHealthScreen
 
         def full_text(feed: Feed) -> str:
             own = "" if feed.full_text else _(" (config)")
@@ -98,6 +99,7 @@ class ActionsPart(MainBase):
             now=self.reader.now,
             full_text=full_text,
             set_full_text=self._store_full_text,
+            accounts=[AccountHealth(*a) for a in account_health(self.library)],
         )
         self.app.push_screen(screen)
 

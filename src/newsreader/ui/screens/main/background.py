@@ -3,7 +3,10 @@ keeping search current, story groups, and adopting another process's commits."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import os
+import sys
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -13,6 +16,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from newsreader.i18n import _, ngettext, translate_message
 from newsreader.library import CommitResult, Snapshot, StoreError
+from newsreader.paths import CONFIG_DIR_ENV, DATA_DIR_ENV
 from newsreader.ui.copy_groups import Fold
 from newsreader.ui.screens.main.base import (
     MainBase,
@@ -80,7 +84,11 @@ class BackgroundPart(MainBase):
             )
             return
         self._fill_tags()
-        status.update(Content(summary.line()))
+        line = summary.line()
+        if feed_ids is None:  # a refresh of everything syncs the accounts too
+            synced = await self._sync_accounts(status)
+            line = f"{line} · {synced}" if synced else line
+        status.update(Content(line))
         if summary.new_ids and lib.settings.hooks.new_articles:
             self._run_new_articles_hook(list(summary.new_ids))
         failed = summary.failures
@@ -95,6 +103,47 @@ class BackgroundPart(MainBase):
                 timeout=4,
                 markup=False,
             )
+
+    async def _sync_accounts(self, status: Static) -> str:
+        """Sync every feed-server account in a `newsreader sync` process of its own: the store
+        takes commits from any process and the disk watch adopts them, so the screen neither
+        waits nor shares the library with a thread. Returns the summary for the status line."""
+        from newsreader.sync import accounts_state
+
+        dirs = self.library.dirs
+        state = accounts_state(dirs.config)
+        if state is None:
+            return ""
+        if state:
+            return translate_message(state)
+        status.update(Content(_("Syncing with the feed server…")))
+        env = {**os.environ, DATA_DIR_ENV: str(dirs.data), CONFIG_DIR_ENV: str(dirs.config)}
+        env.pop("NEWSREADER_DEBUG", None)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "newsreader",
+                "sync",
+                "--quiet",
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=env,
+            )
+            out, err = await proc.communicate()
+        except OSError as exc:
+            return _("sync not started: {why}").format(why=exc.strerror or exc)
+        said = [ln for ln in out.decode(errors="replace").splitlines() if ln.strip()]
+        errors = [ln for ln in err.decode(errors="replace").splitlines() if ln.strip()]
+        if errors:
+            self.notify(
+                "\n".join(errors[:5]) + "\n" + _("E shows feed health"),
+                severity="warning",
+                timeout=6,
+                markup=False,
+            )
+        return " · ".join(said) or (errors[0] if errors else "")
 
     @work(thread=True, group="hooks", exit_on_error=False)
     def _run_new_articles_hook(self, article_ids: list[str]) -> None:

@@ -1,0 +1,316 @@
+"""One sync of one account: follow the server's subscriptions, push the marks made here since
+the last sync, pull the server's, fetch the items this cache has not seen.
+
+Order, chosen so that a SIGKILL anywhere loses nothing and duplicates nothing: marks are
+pushed before anything is pulled (the server has them before this cache forgets why they
+differed); every page of items is committed to the cache before the state file says it was
+seen; the state file is written last, and a state file that lags the cache only makes the next
+sync find that cache and server already agree. Articles of a synced item get an id from the
+server's item id, so an item fetched twice is the same article."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from itertools import islice
+
+from newsreader.feed_urls import LibraryError, normalise_feed_url
+from newsreader.i18n import N_
+from newsreader.ingest.normalise import normalise
+from newsreader.ingest.raw import RawEntry, RawFeed
+from newsreader.library import Library
+from newsreader.models import Feed, merge_tags, tag_key, utcnow
+from newsreader.sanitize import clean_line
+from newsreader.store import Batch, StoreError
+from newsreader.sync.accounts import Account
+from newsreader.sync.protocol import Client, RemoteFeed, RemoteItem, SyncError
+from newsreader.sync.state import FeedLink, Known, StateFile, SyncState
+
+MARK_CHUNK = 250  # ids per mark request (a form post; servers cap the body, not the count)
+FETCH_CHUNK = 50  # ids per items request (Fever's with_ids takes 50)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class SyncReport:
+    account: str
+    new: int = 0  # articles new to this cache
+    pushed: int = 0  # marks sent to the server
+    pulled: int = 0  # marks taken from the server
+    feeds_added: int = 0
+    feeds_removed: int = 0
+    new_ids: list[str] = field(default_factory=list)
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    def line(self) -> str:
+        if self.error:
+            return f"{self.account}: {self.error}"
+        return N_(
+            "{account}: {new} new, {pushed} marks sent, {pulled} marks received,"
+            " {added} feeds added, {removed} removed"
+        ).format(
+            account=self.account,
+            new=self.new,
+            pushed=self.pushed,
+            pulled=self.pulled,
+            added=self.feeds_added,
+            removed=self.feeds_removed,
+        )
+
+
+def client_for(account: Account, *, timeout: float = 30.0) -> Client:
+    """The protocol's client for `account` (its secret read now, never kept in a message)."""
+    if account.kind == "fever":
+        from newsreader.sync.fever import FeverClient
+
+        return FeverClient(account.url, account.user, account.secret(), timeout=timeout)
+    from newsreader.sync.greader import GReaderClient
+
+    return GReaderClient(account.url, account.user, account.secret(), timeout=timeout)
+
+
+def sync_account(
+    lib: Library,
+    account: Account,
+    client: Client | None = None,
+    *,
+    on_progress: Progress | None = None,
+    now: datetime | None = None,
+) -> SyncReport:
+    """Sync `account` into `lib` (call it where the library may be written: a worker thread of
+    the reader, or the CLI). Every failure ends in `report.error`, one line."""
+    started = time.perf_counter()
+    report = SyncReport(account.name)
+    states = StateFile(lib.dirs.data, account.name)
+    now = now or utcnow()
+    try:
+        with states.locked(account.name):
+            state = states.load()
+            if states.warning:
+                report.warnings.append(states.warning)
+            try:
+                if client is None:
+                    client = client_for(account, timeout=lib.settings.timeout)
+                _Sync(lib, account, client, state, states, report, on_progress, now).run()
+                state.last_sync, state.last_error, state.error_at = now, "", None
+            except SyncError as exc:
+                report.error = str(exc)
+                state.last_error, state.error_at = str(exc), now
+            except StoreError as exc:
+                report.error = N_("the cache could not be written: {why}").format(why=exc)
+            finally:
+                states.save(state)
+                states.save_status(state)
+                if client is not None:
+                    client.close()
+    except SyncError as exc:  # the lock
+        report.error = str(exc)
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
+def sync_status(lib: Library, account: str) -> tuple[datetime | None, str]:
+    """(last sync, last error) of `account` in this data folder (feed health, `account list`)."""
+    return StateFile(lib.dirs.data, account).status()
+
+
+class _Sync:
+    def __init__(
+        self,
+        lib: Library,
+        account: Account,
+        client: Client,
+        state: SyncState,
+        states: StateFile,
+        report: SyncReport,
+        on_progress: Progress | None,
+        now: datetime,
+    ) -> None:
+        self.lib, self.account, self.client = lib, account, client
+        self.state, self.states, self.report = state, states, report
+        self.on_progress = on_progress
+        self.now = now
+
+    def _say(self, line: str) -> None:
+        if self.on_progress is not None:
+            self.on_progress(line)
+
+    def run(self) -> None:
+        self._say(N_("{account}: logging in").format(account=self.account.name))
+        self.client.login()
+        self._follow_feeds(self.client.feeds())
+        self.states.save(self.state)
+        unread, starred = self.client.unread_ids(), self.client.starred_ids()
+        self._reconcile(unread, starred)
+        self.states.save(self.state)
+        fetched = 0
+        for page in self.client.new_items(self.state.cursor):
+            self._store(page.items)
+            self.state.cursor = page.cursor
+            self.states.save(self.state)
+            fetched += len(page.items)
+            total = f" of {page.total:,}" if page.total else ""
+            self._say(f"{self.account.name}: {fetched:,}{total} items")
+        missing = sorted((unread | starred) - self.state.items.keys())
+        for chunk in _chunks(missing, FETCH_CHUNK):
+            self._store(self.client.items(chunk))
+            self.states.save(self.state)
+            fetched += len(chunk)
+            self._say(f"{self.account.name}: {fetched:,} items")
+
+    # ------------------------------------------------------------------ subscriptions
+
+    def _follow_feeds(self, remote: list[RemoteFeed]) -> None:
+        lib, state, name = self.lib, self.state, self.account.name
+        batch = Batch()
+        by_url = {f.url: f for f in lib.feeds.values()}
+        taken = set(lib.feeds)
+        wanted: set[str] = set()
+        for rf in remote:
+            folders = [t for t in (clean_line(f, 80) for f in rf.folders) if t]
+            link = state.feeds.get(rf.id)
+            feed = lib.feeds.get(link.feed_id) if link is not None else None
+            if feed is None and link is not None and hasattr(self.client, "unsubscribe"):
+                # Removed here since the last sync: removed on the server too.
+                self.client.unsubscribe(rf.id)
+                del state.feeds[rf.id]
+                continue
+            if feed is None:
+                try:
+                    url = normalise_feed_url(rf.url)
+                except LibraryError:
+                    self.report.warnings.append(
+                        N_("{account}: skipped a feed with an unusable URL: {url}").format(
+                            account=name, url=clean_line(rf.url)
+                        )
+                    )
+                    continue
+                feed = by_url.get(url)
+                if feed is not None and feed.account and feed.account != name:
+                    continue  # another account's
+                if feed is None:
+                    feed = Feed.new(url, tags=folders)
+                    while feed.id in taken:
+                        feed.id = feed.id[:-1] + format((int(feed.id[-1], 16) + 1) % 16, "x")
+                    taken.add(feed.id)
+                    self.report.feeds_added += 1
+            old = {tag_key(t) for t in (link.folders if link is not None else [])}
+            new = replace(
+                feed, tags=merge_tags([t for t in feed.tags if tag_key(t) not in old], folders)
+            )
+            new.account, new.remote_id = name, rf.id
+            new.etag = new.last_modified = None
+            title = clean_line(rf.title)
+            if title and not new.user_title:
+                new.title = title
+            new.link = new.link or clean_line(rf.site)
+            if new != feed or feed.id not in lib.feeds:
+                batch.feeds.append(new)
+            state.feeds[rf.id] = FeedLink(new.id, folders)
+            wanted.add(rf.id)
+        for rid in [r for r in state.feeds if r not in wanted]:
+            fid = state.feeds.pop(rid).feed_id
+            feed = lib.feeds.get(fid)
+            if feed is not None and feed.account == name:
+                batch.removed_feeds.append(fid)
+                self.report.feeds_removed += 1
+        if not batch.is_empty():
+            lib.commit(batch)
+
+    # ------------------------------------------------------------------ marks
+
+    def _reconcile(self, unread: set[str], starred: set[str]) -> None:
+        """Three-way, per item and per flag: this cache against the base, the server against
+        the base. A flag changed on one side only goes to the other; changed on both sides it
+        can only agree (it is a flag), and the base follows."""
+        articles = self.lib.articles
+        push: dict[tuple[str, bool], list[str]] = {}
+        pull = Batch()
+        for iid, known in self.state.items.items():
+            art = articles.get(known.article_id)
+            if art is None:
+                continue  # pruned or removed here: nothing to show either way
+            for flag, here, there in (
+                ("read", art.read, iid not in unread),
+                ("starred", art.starred, iid in starred),
+            ):
+                base = getattr(known, flag)
+                if here != base and there == base:
+                    push.setdefault((flag, here), []).append(iid)
+                elif there != base and here == base:
+                    getattr(pull, flag)[art.id] = there
+        for (flag, value), ids in push.items():
+            for chunk in _chunks(ids, MARK_CHUNK):
+                if flag == "read":
+                    self.client.mark(chunk, read=value)
+                else:
+                    self.client.mark(chunk, starred=value)
+                for iid in chunk:
+                    setattr(self.state.items[iid], flag, value)
+                self.report.pushed += len(chunk)
+        if pull.read or pull.starred:
+            self.lib.commit(pull)
+            self.report.pulled += len(pull.read) + len(pull.starred)
+        # Both sides agree now (pushed, pulled, or changed alike): that is the new base.
+        for known in self.state.items.values():
+            art = articles.get(known.article_id)
+            if art is not None:
+                known.read, known.starred = art.read, art.starred
+
+    # ------------------------------------------------------------------ items
+
+    def _store(self, items: Iterable[RemoteItem]) -> None:
+        lib, state = self.lib, self.state
+        per_feed: dict[str, list[RemoteItem]] = {}
+        for item in items:
+            if item.id in state.items:
+                continue  # seen already (a page fetched again after a cut-off sync)
+            link = state.feeds.get(item.feed_id)
+            if link is not None and link.feed_id in lib.feeds:
+                per_feed.setdefault(link.feed_id, []).append(item)
+        if not per_feed:
+            return
+        batch = Batch()
+        known: dict[str, Known] = {}
+        for fid, group in per_feed.items():
+            feed = lib.feeds[fid]
+            raw = RawFeed(title=feed.title, entries=[_entry(self.account.kind, i) for i in group])
+            parsed = normalise(raw, feed=feed, url=feed.url, now=self.now)
+            by_key = {f"{self.account.kind}:{i.id}": i for i in group}
+            for art in parsed.articles:
+                item = by_key[art.guid]
+                batch.read[art.id] = art.read = item.read
+                batch.starred[art.id] = art.starred = item.starred
+                known[item.id] = Known(art.id, item.read, item.starred)
+            batch.articles += parsed.articles
+            batch.bodies.update(parsed.bodies)
+        result = lib.commit(batch)
+        added = set(result.added)
+        self.report.new += len(added)
+        self.report.new_ids += [a.id for a in batch.articles if a.id in added]
+        state.items.update(known)
+
+
+def _entry(kind: str, item: RemoteItem) -> RawEntry:
+    return RawEntry(
+        key=f"{kind}:{item.id}",
+        link=item.url,
+        title=item.title,
+        title_html=True,  # servers send titles HTML-escaped; cleaned as markup, shown as text
+        summary=item.summary,
+        content=item.html,
+        author=item.author,
+        published=item.published,
+        categories=list(item.categories),
+    )
+
+
+def _chunks(ids: list[str], size: int) -> Iterator[list[str]]:
+    it = iter(ids)
+    while chunk := list(islice(it, size)):
+        yield chunk
