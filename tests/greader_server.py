@@ -28,6 +28,7 @@ from the Nth call on), `stop()` (server down), and every request is counted.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import threading
@@ -77,6 +78,8 @@ class GReaderServer:
         self.fail_after: int | None = None  # 500 from this many calls on
         self.expire_at: set[int] = set()  # at these call numbers every session token expires
         self.stale_token_once = False  # hand out an edit token that is already replaced
+        self.delay = 0.0  # seconds each answer waits (a slow server, to kill a sync mid-way)
+        self.max_page = 1000  # the most items or ids one answer holds, whatever `n` asks
         self.errors: list[str] = []
         self._next = 1_700_000_000_000_000  # FreshRSS-like microsecond ids
         self._server: ThreadingHTTPServer | None = None
@@ -155,7 +158,9 @@ class GReaderServer:
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                # A client killed mid-answer (the SIGKILL tests) is not the server's error.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -185,6 +190,8 @@ class GReaderServer:
     ) -> tuple[int, Any, dict[str, str]]:
         prefix = "/api/greader.php"
         path = path[len(prefix) :] if path.startswith(prefix) else path
+        if self.delay:
+            time.sleep(self.delay)
         with self.lock:
             self.calls.append(f"{method} {path}")
             if self.fail_after is not None and len(self.calls) > self.fail_after:
@@ -277,7 +284,7 @@ class GReaderServer:
         return out
 
     def _page(self, items: list[Any], query: dict[str, list[str]]) -> tuple[list[Any], str]:
-        n = int(query.get("n", ["20"])[0])
+        n = min(int(query.get("n", ["20"])[0]), self.max_page)
         start = int(query.get("c", ["0"])[0] or 0)
         page = items[start : start + n]
         more = start + n < len(items)

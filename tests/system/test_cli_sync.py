@@ -175,3 +175,23 @@ def test_sync_when_the_server_is_down(server, data_dir, capsys, monkeypatch):
     assert err.count("\n") == 1
     code, out, _ = run(capsys, "account", "list")
     assert "last error: 127.0.0.1: cannot connect" in out
+
+
+def test_refresh_syncs_the_accounts_too(server, data_dir, capsys, monkeypatch):
+    run(
+        capsys,
+        "account",
+        "add",
+        "greader",
+        server.url,
+        "--user",
+        "reader",
+        stdin="s3cret\n",
+        monkeypatch=monkeypatch,
+    )
+    code, out, err = run(capsys, "refresh")
+    assert code == 0, err
+    assert "greader: 3 new" in out
+    server.fail_after = len(server.calls)
+    code, out, err = run(capsys, "refresh")
+    assert code == 1 and "HTTP 500" in err  # nothing of its own to fetch: the sync's code

@@ -24,9 +24,16 @@ if TYPE_CHECKING:  # refresh imports httpx and feedparser: only `refresh` pays f
 
 
 def _cmd_refresh(lib: Library, args: argparse.Namespace) -> int:
+    from newsreader.cli.sync import sync_accounts, sync_exit_code
     from newsreader.ingest.refresh import OUTCOME_WORDS, Progress, refresh_sync
+    from newsreader.sync.accounts import AccountError, Accounts
 
-    if not lib.feeds:
+    try:
+        accounts = Accounts(lib.dirs.config).all() if not args.feeds else []
+    except AccountError as exc:  # the feeds of this machine refresh all the same
+        print(f"newsreader: {i18n.translate_message(str(exc))}", file=sys.stderr)
+        accounts = []
+    if not lib.feeds and not accounts:
         raise CliError(_("no feeds to refresh: `newsreader add URL` first"))
     feeds = [lib.find_feed(ref) for ref in args.feeds] if args.feeds else None
     before = len(lib.warnings)
@@ -53,14 +60,29 @@ def _cmd_refresh(lib: Library, args: argparse.Namespace) -> int:
     if tty:
         sys.stderr.write("\r\x1b[K")
     print(summary.line())
+    new_ids = list(summary.new_ids)
+    code = refresh_exit_code(summary)
+    if accounts:  # a refresh of everything syncs the feed-server accounts too
+        reports = sync_accounts(lib, accounts, quiet=args.quiet)
+        new_ids += [i for r in reports for i in r.new_ids]
+        synced = sync_exit_code(reports)
+        # Both codes as one: the same, or some of the work failed ("partial"); with no feed
+        # of its own fetched, the sync's alone.
+        fetched = any(r.outcome != "skipped" for r in summary.reports)
+        code = synced if not fetched or code == synced else EXIT_PARTIAL
     _keep_search_current(lib)
-    if summary.new_ids:
+    run_hook(lib, new_ids)
+    return code
+
+
+def run_hook(lib: Library, new_ids: list[str]) -> None:
+    """`[hooks] new_articles` with what a refresh or sync brought; its failure is one line."""
+    if new_ids:
         from newsreader.hooks import run_new_articles_hook
 
-        hook = run_new_articles_hook(lib, summary.new_ids)
+        hook = run_new_articles_hook(lib, new_ids)
         if hook.error:
             print(f"newsreader: {i18n.translate_message(hook.error)}", file=sys.stderr)
-    return refresh_exit_code(summary)
 
 
 def _keep_search_current(lib: Library) -> None:

@@ -166,7 +166,11 @@ def _sync(lib: Library, accounts: Accounts, args: argparse.Namespace) -> int:
     chosen = [accounts.get(n) for n in args.accounts] if args.accounts else accounts.all()
     if not chosen:
         raise CliError(_("no accounts: `newsreader account add greader|fever URL --user NAME`"))
+    from newsreader.cli.refresh import _keep_search_current, run_hook
+
     reports = sync_accounts(lib, chosen, quiet=args.quiet)
+    _keep_search_current(lib)
+    run_hook(lib, [i for r in reports for i in r.new_ids])
     return sync_exit_code(reports)
 
 
