@@ -112,6 +112,7 @@ def _cmd_list(lib: Library, args: argparse.Namespace) -> int:
                     "gone": feed.gone,
                     "last_fetched": _iso(feed.last_fetched),
                     "full_text": feed.full_text or None,
+                    "account": feed.account or None,
                 }
                 for number, feed in enumerate(lib.sorted_feeds(), 1)
             ]
@@ -131,6 +132,10 @@ def _cmd_list(lib: Library, args: argparse.Namespace) -> int:
 
 
 def _feed_status(feed: Feed) -> str:
+    if feed.account:
+        return _("synced with the account {account} (`newsreader account list`)").format(
+            account=feed.account
+        )
     if feed.gone:
         return _("GONE since {when}: {error}").format(
             when=_when(feed.error_at), error=i18n.translate_message(feed.last_error or "HTTP 410")

@@ -1,7 +1,12 @@
 """The Fever API (FreshRSS, Miniflux, tt-rss's plugin, coldsweat, yarr): one endpoint, a form
-post with `api_key` = md5("user:password") and the call in the query string (`?api&items`).
-Items come 50 at a time by `since_id`; read and saved ids as comma-separated lists; a mark is
-one item per request (the protocol has no batch mark)."""
+post with `api_key` = md5("user:password") and the call in the query string (`?api&items`),
+its arguments too (`since_id`, `with_ids`: coldsweat reads them from the query string only;
+`mark`, `as`, `id` go in the form). Items come 50 at a time by `since_id`; read and saved ids
+as comma-separated lists; a mark is one item per request (the protocol has no batch mark).
+
+coldsweat 0.10.2 answers `since_id` without ordering by id, so a page may skip lower ids: the
+engine fetches every unread or saved id it has not seen by `with_ids` after the pages, so only
+read, unsaved items can be missed there."""
 
 from __future__ import annotations
 
@@ -81,7 +86,7 @@ class FeverClient:
     def new_items(self, cursor: str) -> Iterator[Page]:
         since = int(cursor) if cursor.isdigit() else 0
         while True:
-            data = self._call("items", since_id=str(since))
+            data = self._call(f"items&since_id={since}")
             items = [i for i in map(_item, _list(data, "items")) if i is not None]
             newer = [i for i in items if int(i.id) > since]
             if not newer:
@@ -95,7 +100,7 @@ class FeverClient:
         out: list[RemoteItem] = []
         for start in range(0, len(wanted), PAGE):
             chunk = ",".join(wanted[start : start + PAGE])
-            data = self._call("items", with_ids=chunk)
+            data = self._call(f"items&with_ids={chunk}")
             out += [i for i in map(_item, _list(data, "items")) if i is not None]
         return out
 
