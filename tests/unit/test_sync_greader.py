@@ -262,3 +262,40 @@ def test_item_ids_in_both_spellings() -> None:
     assert short_id("tag:google.com,2005:reader/item/000000000000001f") == "31"
     assert short_id("tag:google.com,2005:reader/item/ffffffffffffffff") == "-1"
     assert short_id("12345") == "12345"
+
+
+def test_a_second_sync_of_one_account_at_once_is_refused(
+    data_dir: Path, server: GReaderServer
+) -> None:
+    _two_feeds(server)
+    with Library.open(data_dir) as lib:
+        states = StateFile(data_dir, "fresh")
+        with states.locked("fresh"):  # what a sync in another process holds
+            report = sync_account(lib, _account(server))
+        assert report.error == "fresh: another newsreader is syncing this account"
+        assert not lib.articles and not server.calls
+        assert sync_account(lib, _account(server)).error is None
+
+
+def test_a_damaged_state_file_is_moved_aside_and_nothing_doubles(
+    data_dir: Path, server: GReaderServer
+) -> None:
+    _two_feeds(server)
+    with Library.open(data_dir) as lib:
+        assert sync_account(lib, _account(server)).error is None
+        art = _by_title(lib)["Politik story 2"]
+        lib.commit(Batch(read={art.id: True}))
+    (data_dir / "sync" / "fresh.json").write_bytes(b'{"cursor": "x", "items": [')
+    with Library.open(data_dir) as lib:
+        report = sync_account(lib, _account(server))
+        assert report.error is None
+        assert report.warnings == [
+            "sync state unreadable, moved aside to fresh.json.corrupt; syncing as if for the"
+            " first time"
+        ]
+        assert (data_dir / "sync" / "fresh.json.corrupt").exists()
+        assert len(lib.articles) == 6 and report.new == 0  # the same ids: stored once
+        # With no base to compare, a read on either side is kept, and sent.
+        assert [a.headline for a in lib.articles.values() if a.read] == ["Politik story 2"]
+        assert report.pushed == 1
+    assert next(i for i in server.items.values() if i.title == "Politik story 2").read

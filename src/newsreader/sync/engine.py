@@ -277,6 +277,7 @@ class _Sync:
             return
         batch = Batch()
         known: dict[str, Known] = {}
+        push: dict[str, list[str]] = {"read": [], "starred": []}
         for fid, group in per_feed.items():
             feed = lib.feeds[fid]
             raw = RawFeed(title=feed.title, entries=[_entry(self.account.kind, i) for i in group])
@@ -284,12 +285,29 @@ class _Sync:
             by_key = {f"{self.account.kind}:{i.id}": i for i in group}
             for art in parsed.articles:
                 item = by_key[art.guid]
-                batch.read[art.id] = art.read = item.read
-                batch.starred[art.id] = art.starred = item.starred
-                known[item.id] = Known(art.id, item.read, item.starred)
+                read, starred = item.read, item.starred
+                here = lib.articles.get(art.id)
+                if here is not None:
+                    # Stored, but this state file does not know it (it was damaged, or a sync
+                    # was killed before saying so): with no base to tell which side changed,
+                    # a read or a star on either side is kept, and sent if the server lacks it.
+                    read, starred = read or here.read, starred or here.starred
+                    if read and not item.read:
+                        push["read"].append(item.id)
+                    if starred and not item.starred:
+                        push["starred"].append(item.id)
+                batch.read[art.id] = art.read = read
+                batch.starred[art.id] = art.starred = starred
+                known[item.id] = Known(art.id, read, starred)
             batch.articles += parsed.articles
             batch.bodies.update(parsed.bodies)
         result = lib.commit(batch)
+        for chunk in _chunks(push["read"], MARK_CHUNK):
+            self.client.mark(chunk, read=True)
+            self.report.pushed += len(chunk)
+        for chunk in _chunks(push["starred"], MARK_CHUNK):
+            self.client.mark(chunk, starred=True)
+            self.report.pushed += len(chunk)
         added = set(result.added)
         self.report.new += len(added)
         self.report.new_ids += [a.id for a in batch.articles if a.id in added]
