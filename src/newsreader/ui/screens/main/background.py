@@ -88,6 +88,13 @@ class BackgroundPart(MainBase):
         if feed_ids is None:  # a refresh of everything syncs the accounts too
             synced = await self._sync_accounts(status)
             line = f"{line} · {synced}" if synced else line
+            if synced and not self.marks.writing:  # show what it stored now, not at the next watch
+                try:
+                    snap = await asyncio.to_thread(lib.load_if_changed)
+                except StoreError:
+                    snap = None
+                if snap is not None:
+                    self._adopt(snap)
         status.update(Content(line))
         if summary.new_ids and lib.settings.hooks.new_articles:
             self._run_new_articles_hook(list(summary.new_ids))
