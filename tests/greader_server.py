@@ -19,7 +19,10 @@ Miniflux document and do (each behaviour names its source):
 - `POST /reader/api/0/stream/items/contents` with repeated `i=` in either id form (both parse
   the long hex and the short decimal form).
 - `POST /reader/api/0/edit-tag` (`i=` repeated, `a=`/`r=` a state) -> "OK" (both).
-- `POST /reader/api/0/subscription/edit` `ac=unsubscribe&s=feed/N` -> "OK" (both).
+- `POST /reader/api/0/subscription/edit` `ac=unsubscribe&s=feed/N`, or `ac=edit` with `t=` a
+  title and `a=user/-/label/NAME` a folder -> "OK" (both).
+- `POST /reader/api/0/subscription/quickadd` `quickadd=URL` -> `{numResults, query, streamId}`
+  (both).
 
 Faults for the tests: `expire_tokens()` and `expire_at` (a session token expiring, now or at
 the Nth call), `fail_after` (HTTP 500
@@ -239,10 +242,26 @@ class GReaderServer:
                 for tag in form.get("r", []):
                     self._set(item, tag, False)
             return 200, "OK", {}
+        if path == "/reader/api/0/subscription/quickadd":
+            # FreshRSS `quickadd` and Miniflux `quickAddHandler` answer numResults, query and
+            # streamId ("feed/N"); the feed's URL is the server's to fetch.
+            url = form.get("quickadd", [""])[0]
+            known = next((x for x in self.subs.values() if x.url == url), None)
+            sub = known or Sub(f"feed/{len(self.subs) + 100}", url, url.rsplit("/", 1)[-1])
+            self.subs[sub.id] = sub
+            return 200, {"numResults": 1, "query": url, "streamId": sub.id}, {}
         if path == "/reader/api/0/subscription/edit":
-            if form.get("ac", [""])[0] == "unsubscribe":
-                for sid in form.get("s", []):
+            action = form.get("ac", [""])[0]
+            for sid in form.get("s", []):
+                if action == "unsubscribe":
                     self.subs.pop(sid, None)
+                elif action == "edit" and sid in self.subs:
+                    sub = self.subs[sid]
+                    sub.title = form.get("t", [sub.title])[0]
+                    for label in form.get("a", []):
+                        name = label.removeprefix("user/-/label/")
+                        if name not in sub.folders:
+                            sub.folders.append(name)
             return 200, "OK", {}
         return 404, "not found", {}
 

@@ -447,11 +447,16 @@ class Library:
             if self.articles.pop(article_id, None) is not None and self._related is not None:
                 self._related.remove(article_id)
 
-    def add_feed(self, url: str, *, tags: Iterable[str] = (), title: str = "") -> Feed:
+    def add_feed(
+        self, url: str, *, tags: Iterable[str] = (), title: str = "", account: str = ""
+    ) -> Feed:
+        """Subscribe to `url`; with `account`, on that feed-server account at its next sync
+        (until then the feed waits, unfetched: sync/engine.py)."""
         url = normalise_feed_url(url)
         if any(f.url == url for f in self.feeds.values()):
             raise LibraryError(N_("already subscribed: {url}").format(url=url))
         feed = Feed.new(url, title=clean_line(title), tags=[clean_line(t, 80) for t in tags])
+        feed.account = account
         while feed.id in self.feeds:  # the id of a removed-and-re-added URL is taken
             feed.id = feed.id[:-1] + format((int(feed.id[-1], 16) + 1) % 16, "x")
         self.commit(Batch(feeds=[feed]))

@@ -195,3 +195,43 @@ def test_refresh_syncs_the_accounts_too(server, data_dir, capsys, monkeypatch):
     server.fail_after = len(server.calls)
     code, out, err = run(capsys, "refresh")
     assert code == 1 and "HTTP 500" in err  # nothing of its own to fetch: the sync's code
+
+
+def test_add_on_an_account(server, data_dir, capsys, monkeypatch):
+    run(
+        capsys,
+        "account",
+        "add",
+        "greader",
+        server.url,
+        "--user",
+        "reader",
+        stdin="s3cret\n",
+        monkeypatch=monkeypatch,
+    )
+    code, out, err = run(
+        capsys, "add", "https://blog.example/feed.xml", "--as-is", "--account", "greader"
+    )
+    assert code == 0, err
+    assert "`newsreader sync` subscribes greader to it" in out
+    code, out, err = run(capsys, "sync")
+    assert code == 0, err
+    assert any(s.url == "https://blog.example/feed.xml" for s in server.subs.values())
+    run(
+        capsys,
+        "account",
+        "add",
+        "fever",
+        "http://127.0.0.1:9/fever/",
+        "--user",
+        "x",
+        "--name",
+        "fv",
+        "--password-env",
+        "X",
+        "--no-check",
+    )
+    code, _, err = run(capsys, "add", "https://other.example/f.xml", "--as-is", "--account", "fv")
+    assert code == 1 and "the Fever API cannot subscribe" in err
+    code, _, err = run(capsys, "add", "https://other.example/f.xml", "--as-is", "--account", "x")
+    assert code == 1 and "no account named x" in err

@@ -299,3 +299,21 @@ def test_a_damaged_state_file_is_moved_aside_and_nothing_doubles(
         assert [a.headline for a in lib.articles.values() if a.read] == ["Politik story 2"]
         assert report.pushed == 1
     assert next(i for i in server.items.values() if i.title == "Politik story 2").read
+
+
+def test_a_feed_added_here_for_the_account_is_subscribed_there(
+    data_dir: Path, server: GReaderServer
+) -> None:
+    _two_feeds(server)
+    with Library.open(data_dir) as lib:
+        assert sync_account(lib, _account(server)).error is None
+        feed = lib.add_feed("https://blog.example/feed.xml", tags=["Blogs"], account="fresh")
+        assert feed.account == "fresh" and not feed.remote_id  # waits for the sync
+        report = sync_account(lib, _account(server))
+        assert report.error is None and report.feeds_added == 0
+        sub = next(s for s in server.subs.values() if s.url == "https://blog.example/feed.xml")
+        assert sub.folders == ["Blogs"]
+        assert lib.feeds[feed.id].remote_id == sub.id and lib.feeds[feed.id].tags == ["Blogs"]
+        server.add_item(sub.id, "First blog post")
+        assert sync_account(lib, _account(server)).new == 1
+        assert len(lib.feeds) == 3  # no second copy of the feed

@@ -72,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--as-is", action="store_true", help=_("add the URL without looking for feeds on it")
     )
+    a.add_argument(
+        "--account", metavar="NAME", help=_("subscribe on this feed-server account (greader)")
+    )
 
     r = sub.add_parser("remove", help=_("unsubscribe a feed and drop its articles"))
     r.add_argument("feed", help=_("id, URL, title or number from `list`"))

@@ -30,18 +30,44 @@ if TYPE_CHECKING:  # refresh imports httpx and feedparser: only `refresh` pays f
 
 
 def _cmd_add(lib: Library, args: argparse.Namespace) -> int:
+    account = _sync_account(lib, args.account) if args.account else ""
     urls = [args.url]
     if not args.as_is:
         urls = _discovered(args)
     for url in urls:
-        feed = lib.add_feed(url, tags=args.tag, title=args.title)
+        feed = lib.add_feed(url, tags=args.tag, title=args.title, account=account)
         tags = f" [{', '.join(feed.tags)}]" if feed.tags else ""
+        if account:
+            print(
+                _(
+                    "added {url}{tags} (id {id}); `newsreader sync` subscribes {account} to it"
+                ).format(url=feed.url, tags=tags, id=feed.id, account=account)
+            )
+            continue
         print(
             _("added {url}{tags} (id {id}); run `newsreader refresh` to fetch it").format(
                 url=feed.url, tags=tags, id=feed.id
             )
         )
     return EXIT_OK
+
+
+def _sync_account(lib: Library, name: str) -> str:
+    """The account a new feed is to be subscribed on (the Google Reader API can; Fever has no
+    call for it)."""
+    from newsreader.sync.accounts import AccountError, Accounts
+
+    try:
+        account = Accounts(lib.dirs.config).get(name)
+    except AccountError as exc:
+        raise CliError(str(exc)) from None
+    if account.kind != "greader":
+        raise CliError(
+            _("{name}: the Fever API cannot subscribe; add the feed on the server").format(
+                name=name
+            )
+        )
+    return account.name
 
 
 def _discovered(args: argparse.Namespace) -> list[str]:

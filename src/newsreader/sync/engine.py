@@ -143,6 +143,7 @@ class _Sync:
     def run(self) -> None:
         self._say(N_("{account}: logging in").format(account=self.account.name))
         self.client.login()
+        self._subscribe_new()
         self._follow_feeds(self.client.feeds())
         self.states.save(self.state)
         unread, starred = self.client.unread_ids(), self.client.starred_ids()
@@ -164,6 +165,28 @@ class _Sync:
             self._say(f"{self.account.name}: {fetched:,} items")
 
     # ------------------------------------------------------------------ subscriptions
+
+    def _subscribe_new(self) -> None:
+        """Feeds added here for this account (`add --account`) and not yet on the server:
+        subscribed there, with their tags as folders. The feed is in the cache from the start,
+        so one that a kill or a failure leaves behind is subscribed at the next sync."""
+        name = self.account.name
+        pending = [f for f in self.lib.feeds.values() if f.account == name and not f.remote_id]
+        if not pending:
+            return
+        subscribe = getattr(self.client, "subscribe", None)
+        if subscribe is None:
+            self.report.warnings.append(
+                N_(
+                    "{account}: the Fever API cannot subscribe; add {count} feeds on the server"
+                ).format(account=name, count=len(pending))
+            )
+            return
+        for feed in pending:
+            rid = subscribe(feed.url, feed.title if feed.user_title else "", list(feed.tags))
+            # The server may spell the URL its own way: its id for the feed is what links them.
+            self.state.feeds[rid] = FeedLink(feed.id, [])
+            self.states.save(self.state)
 
     def _follow_feeds(self, remote: list[RemoteFeed]) -> None:
         lib, state, name = self.lib, self.state, self.account.name

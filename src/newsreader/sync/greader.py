@@ -225,6 +225,29 @@ class GReaderClient:
                 form = {"i": wanted[start : start + EDIT_CHUNK], "a" if flag else "r": tag}
                 self._send("POST", "/reader/api/0/edit-tag", data=form)
 
+    def subscribe(self, url: str, title: str = "", folders: list[str] | None = None) -> str:
+        """Subscribe the account to `url` (quickadd), then name it and file it in `folders`;
+        returns the server's id for the feed."""
+        data = self._json(
+            "POST",
+            "/reader/api/0/subscription/quickadd",
+            "subscription/quickadd",
+            data={"quickadd": url},
+        )
+        rid = data.get("streamId")
+        if not isinstance(rid, str) or not rid:
+            raise SyncError(
+                N_("{host}: could not subscribe to {url}").format(host=self.http.host, url=url)
+            )
+        if title or folders:
+            form: dict[str, Any] = {"ac": "edit", "s": rid}
+            if title:
+                form["t"] = title
+            if folders:
+                form["a"] = [LABEL + f for f in folders]
+            self._send("POST", "/reader/api/0/subscription/edit", data=form)
+        return rid
+
     def unsubscribe(self, feed_id: str) -> None:
         self._send(
             "POST", "/reader/api/0/subscription/edit", data={"ac": "unsubscribe", "s": feed_id}
