@@ -30,6 +30,7 @@ from newsreader.sync.state import FeedLink, Known, StateFile, SyncState
 
 MARK_CHUNK = 250  # ids per mark request (a form post; servers cap the body, not the count)
 FETCH_CHUNK = 50  # ids per items request (Fever's with_ids takes 50)
+SAVE_EVERY = 2.0  # seconds between saves of the state while pages come in
 
 Progress = Callable[[str], None]
 
@@ -100,12 +101,23 @@ def sync_account(
                 state.last_sync, state.last_error, state.error_at = now, "", None
             except SyncError as exc:
                 report.error = str(exc)
-                state.last_error, state.error_at = str(exc), now
             except StoreError as exc:
                 report.error = N_("the cache could not be written: {why}").format(why=exc)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                # An answer of the right type with the wrong insides: one line, not a traceback.
+                report.error = N_(
+                    "{account}: an answer the server sent could not be read ({why})"
+                ).format(account=account.name, why=type(exc).__name__)
             finally:
-                states.save(state)
-                states.save_status(state)
+                if report.error:
+                    state.last_error, state.error_at = report.error, now
+                try:
+                    states.save(state)
+                    states.save_status(state)
+                except OSError as exc:
+                    report.error = report.error or N_(
+                        "{account}: the sync state could not be saved: {why}"
+                    ).format(account=account.name, why=exc.strerror or exc)
                 if client is not None:
                     client.close()
     except SyncError as exc:  # the lock
@@ -135,10 +147,20 @@ class _Sync:
         self.state, self.states, self.report = state, states, report
         self.on_progress = on_progress
         self.now = now
+        self._saved = time.monotonic()
 
     def _say(self, line: str) -> None:
         if self.on_progress is not None:
             self.on_progress(line)
+
+    def _checkpoint(self) -> None:
+        """Save the state now and then while pages come in: it holds every item ever seen
+        (3 MB at 50,000), so saving after each page of 50 would write gigabytes. What a kill
+        loses here is only the record of pages already stored, which come again and are
+        recognised as stored (`_store`)."""
+        if time.monotonic() - self._saved >= SAVE_EVERY:
+            self.states.save(self.state)
+            self._saved = time.monotonic()
 
     def run(self) -> None:
         self._say(N_("{account}: logging in").format(account=self.account.name))
@@ -153,14 +175,14 @@ class _Sync:
         for page in self.client.new_items(self.state.cursor):
             self._store(page.items)
             self.state.cursor = page.cursor
-            self.states.save(self.state)
+            self._checkpoint()
             fetched += len(page.items)
             total = f" of {page.total:,}" if page.total else ""
             self._say(f"{self.account.name}: {fetched:,}{total} items")
         missing = sorted((unread | starred) - self.state.items.keys())
         for chunk in _chunks(missing, FETCH_CHUNK):
             self._store(self.client.items(chunk))
-            self.states.save(self.state)
+            self._checkpoint()
             fetched += len(chunk)
             self._say(f"{self.account.name}: {fetched:,} items")
 
@@ -280,10 +302,18 @@ class _Sync:
             self.lib.commit(pull)
             self.report.pulled += len(pull.read) + len(pull.starred)
         # Both sides agree now (pushed, pulled, or changed alike): that is the new base.
-        for known in self.state.items.values():
+        # An item whose article is gone from here (retention) is forgotten once the server has
+        # it read and unstarred too: nothing would fetch it again (new items come after the
+        # cursor; only unread and starred ones are fetched by id).
+        gone = []
+        for iid, known in self.state.items.items():
             art = articles.get(known.article_id)
             if art is not None:
                 known.read, known.starred = art.read, art.starred
+            elif iid not in unread and iid not in starred:
+                gone.append(iid)
+        for iid in gone:
+            del self.state.items[iid]
 
     # ------------------------------------------------------------------ items
 
