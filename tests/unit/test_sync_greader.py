@@ -317,3 +317,26 @@ def test_a_feed_added_here_for_the_account_is_subscribed_there(
         server.add_item(sub.id, "First blog post")
         assert sync_account(lib, _account(server)).new == 1
         assert len(lib.feeds) == 3  # no second copy of the feed
+
+
+def test_answers_that_are_not_what_the_protocol_says_are_one_line(
+    data_dir: Path, server: GReaderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _two_feeds(server)
+    real = server._answer
+
+    def broken(method, path, query, form, headers):  # noqa: ANN001, ANN202
+        status, body, extra = real(method, path, query, form, headers)
+        if "stream/items/ids" in path:
+            return 200, "<html>maintenance</html>", {}
+        if "subscription/list" in path:
+            # Google's own ids were feed/URL: with no url field the id says it.
+            subs = [{"id": 7, "url": None}, "x", {"id": "feed/https://news.example/a.xml"}]
+            return 200, {"subscriptions": subs}, {}
+        return status, body, extra
+
+    monkeypatch.setattr(server, "_answer", broken)
+    with Library.open(data_dir) as lib:
+        report = sync_account(lib, _account(server))
+    assert report.error == "127.0.0.1: the answer to stream/items/ids is not JSON"
+    assert [f.url for f in lib.feeds.values()] == ["https://news.example/a.xml"]
