@@ -12,12 +12,13 @@ Miniflux document and do (each behaviour names its source):
   url, htmlUrl and categories `{id: user/-/label/NAME, label: NAME}` (both servers).
 - `GET /reader/api/0/stream/items/ids?s=STREAM&xt=...&n=N&c=C` -> `itemRefs: [{id: "decimal"}]`
   and a `continuation` while more remain (both; FreshRSS pages by id, Miniflux by offset).
-- `GET /reader/api/0/stream/contents/STREAM?n=N&c=C&ot=SECONDS` -> items newest first, with
-  `id: tag:google.com,2005:reader/item/<16 hex>`, `crawlTimeMsec`, `published`, `title`,
-  `canonical`/`alternate` hrefs, `summary.content`, `author`, `categories` (states and labels),
-  `origin.streamId`; `ot` keeps items newer than it (both).
 - `POST /reader/api/0/stream/items/contents` with repeated `i=` in either id form (both parse
-  the long hex and the short decimal form).
+  the long hex form) -> items with `id: tag:google.com,2005:reader/item/<16 hex>`,
+  `crawlTimeMsec`, `published`, `title`, `canonical`/`alternate` hrefs, `summary.content`
+  (FreshRSS sends only `summary`), `author`, `categories` (states and labels, spelled
+  `user/1/...` as Miniflux does), `origin.streamId` (both). No `GET stream/contents` (FreshRSS
+  only); every unknown `/reader/api/0` path answers 200 `[]` (Miniflux `fallbackHandler`).
+- `output=json` is required on reads: 400 without it (Miniflux `checkOutputFormat`).
 - `POST /reader/api/0/edit-tag` (`i=` repeated, `a=`/`r=` a state) -> "OK" (both).
 - `POST /reader/api/0/subscription/edit` `ac=unsubscribe&s=feed/N`, or `ac=edit` with `t=` a
   title and `a=user/-/label/NAME` a folder -> "OK" (both).
@@ -34,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -165,7 +167,13 @@ class GReaderServer:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                # A client killed mid-request (the SIGKILL tests) is not the server's error.
+                if not isinstance(sys.exc_info()[1], ConnectionError):
+                    super().handle_error(request, client_address)
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -221,13 +229,18 @@ class GReaderServer:
             return 200, token + "\n", {}
         if method == "POST" and form.get("T", [""])[0] != self.edit_token:
             return 401, "Unauthorized!", {"X-Reader-Google-Bad-Token": "true"}
+        reads = (
+            "/reader/api/0/subscription/list",
+            "/reader/api/0/stream/items/ids",
+            "/reader/api/0/stream/items/contents",
+        )
+        if path in reads and query.get("output", [""])[0] != "json":
+            # Miniflux `checkOutputFormat`: 400; FreshRSS answers 501 for the list.
+            return 400, {"error_message": "output format not supported"}, {}
         if path == "/reader/api/0/subscription/list":
             return 200, {"subscriptions": [self._sub(s) for s in self.subs.values()]}, {}
         if path == "/reader/api/0/stream/items/ids":
             return 200, self._ids(query), {}
-        if path.startswith("/reader/api/0/stream/contents/"):
-            stream = path[len("/reader/api/0/stream/contents/") :]
-            return 200, self._contents(stream, query), {}
         if path == "/reader/api/0/stream/items/contents":
             ids = [self._parse_id(i) for i in form.get("i", [])]
             items = [self._item(self.items[i]) for i in ids if i in self.items]
@@ -263,7 +276,9 @@ class GReaderServer:
                         if name not in sub.folders:
                             sub.folders.append(name)
             return 200, "OK", {}
-        return 404, "not found", {}
+        # Miniflux's `fallbackHandler`: any other /reader/api/0 path answers 200 `[]` (it has
+        # no `stream/contents`, which only FreshRSS serves).
+        return 200, [], {}
 
     @staticmethod
     def _parse_id(raw: str) -> int:
@@ -283,7 +298,10 @@ class GReaderServer:
             "title": s.title,
             "url": s.url,
             "htmlUrl": s.url.rsplit("/", 1)[0],
-            "categories": [{"id": f"user/-/label/{f}", "label": f} for f in s.folders],
+            # Miniflux spells the user `user/<uid>/`, FreshRSS `user/-/`: the Miniflux way here.
+            "categories": [
+                {"id": f"user/1/label/{f}", "label": f, "type": "folder"} for f in s.folders
+            ],
         }
 
     def _select(self, stream: str, exclude: list[str], since: int) -> list[Item]:
@@ -310,28 +328,21 @@ class GReaderServer:
         return page, str(start + n) if more else ""
 
     def _ids(self, query: dict[str, list[str]]) -> dict[str, Any]:
-        items = self._select(query.get("s", [READING_LIST])[0], query.get("xt", []), 0)
+        since = int(query.get("ot", ["0"])[0] or 0)  # FreshRSS: stored since; Miniflux: dated
+        items = self._select(query.get("s", [READING_LIST])[0], query.get("xt", []), since)
         page, cont = self._page(items, query)
         out: dict[str, Any] = {"itemRefs": [{"id": str(i.id)} for i in page]}
         if cont:
             out["continuation"] = cont
         return out
 
-    def _contents(self, stream: str, query: dict[str, list[str]]) -> dict[str, Any]:
-        since = int(query.get("ot", ["0"])[0] or 0)
-        items = self._select(stream, query.get("xt", []), since)
-        page, cont = self._page(items, query)
-        out: dict[str, Any] = {"id": stream, "items": [self._item(i) for i in page]}
-        if cont:
-            out["continuation"] = cont
-        return out
-
     def _item(self, i: Item) -> dict[str, Any]:
-        states = [READING_LIST]
+        # States and labels as Miniflux spells them (`user/1/...`); the client reads suffixes.
+        states = ["user/1/state/com.google/reading-list"]
         if i.read:
-            states.append(READ)
+            states.append("user/1/state/com.google/read")
         if i.starred:
-            states.append(STARRED)
+            states.append("user/1/state/com.google/starred")
         sub = self.subs.get(i.feed)
         return {
             "id": f"{LONG}{i.id:016x}",
@@ -344,7 +355,7 @@ class GReaderServer:
             "summary": {"content": i.html},
             "author": "Reporter",
             "categories": states
-            + [f"user/-/label/{f}" for f in (sub.folders if sub else [])]
+            + [f"user/1/label/{f}" for f in (sub.folders if sub else [])]
             + i.categories,
             "origin": {"streamId": i.feed, "title": sub.title if sub else "", "htmlUrl": ""},
         }

@@ -64,7 +64,7 @@ class SyncReport:
         )
 
 
-def client_for(account: Account, *, timeout: float = 30.0) -> Client:
+def client_for(account: Account, *, timeout: float = 30.0, max_age_days: float = 0) -> Client:
     """The protocol's client for `account` (its secret read now, never kept in a message)."""
     if account.kind == "fever":
         from newsreader.sync.fever import FeverClient
@@ -72,7 +72,9 @@ def client_for(account: Account, *, timeout: float = 30.0) -> Client:
         return FeverClient(account.url, account.user, account.secret(), timeout=timeout)
     from newsreader.sync.greader import GReaderClient
 
-    return GReaderClient(account.url, account.user, account.secret(), timeout=timeout)
+    return GReaderClient(
+        account.url, account.user, account.secret(), timeout=timeout, max_age_days=max_age_days
+    )
 
 
 def sync_account(
@@ -96,7 +98,11 @@ def sync_account(
                 report.warnings.append(states.warning)
             try:
                 if client is None:
-                    client = client_for(account, timeout=lib.settings.timeout)
+                    client = client_for(
+                        account,
+                        timeout=lib.settings.timeout,
+                        max_age_days=lib.settings.retention.max_age_days,
+                    )
                 _Sync(lib, account, client, state, states, report, on_progress, now).run()
                 state.last_sync, state.last_error, state.error_at = now, "", None
             except SyncError as exc:
@@ -172,19 +178,37 @@ class _Sync:
         self._reconcile(unread, starred)
         self.states.save(self.state)
         fetched = 0
-        for page in self.client.new_items(self.state.cursor):
+        for page in self.client.new_items(self.state.cursor, frozenset(self.state.items)):
             self._store(page.items)
             self.state.cursor = page.cursor
             self._checkpoint()
             fetched += len(page.items)
             total = f" of {page.total:,}" if page.total else ""
             self._say(f"{self.account.name}: {fetched:,}{total} items")
+        self._forget(unread | starred)
         missing = sorted((unread | starred) - self.state.items.keys())
         for chunk in _chunks(missing, FETCH_CHUNK):
             self._store(self.client.items(chunk))
             self._checkpoint()
             fetched += len(chunk)
             self._say(f"{self.account.name}: {fetched:,} items")
+
+    def _forget(self, wanted: set[str]) -> None:
+        """Items whose article is gone from here (retention) and that are read and unstarred
+        there leave the state once nothing would bring them back: always with a cursor
+        protocol (new items come after it), with a listing one only when the server no longer
+        lists them (else they would be fetched again as new)."""
+        listed = getattr(self.client, "listed", None)
+        articles = self.lib.articles
+        gone = [
+            iid
+            for iid, known in self.state.items.items()
+            if known.article_id not in articles
+            and iid not in wanted
+            and (listed is None or iid not in listed)
+        ]
+        for iid in gone:
+            del self.state.items[iid]
 
     # ------------------------------------------------------------------ subscriptions
 
@@ -302,18 +326,10 @@ class _Sync:
             self.lib.commit(pull)
             self.report.pulled += len(pull.read) + len(pull.starred)
         # Both sides agree now (pushed, pulled, or changed alike): that is the new base.
-        # An item whose article is gone from here (retention) is forgotten once the server has
-        # it read and unstarred too: nothing would fetch it again (new items come after the
-        # cursor; only unread and starred ones are fetched by id).
-        gone = []
-        for iid, known in self.state.items.items():
+        for known in self.state.items.values():
             art = articles.get(known.article_id)
             if art is not None:
                 known.read, known.starred = art.read, art.starred
-            elif iid not in unread and iid not in starred:
-                gone.append(iid)
-        for iid in gone:
-            del self.state.items[iid]
 
     # ------------------------------------------------------------------ items
 

@@ -4,9 +4,13 @@ its arguments too (`since_id`, `with_ids`: coldsweat reads them from the query s
 `mark`, `as`, `id` go in the form). Items come 50 at a time by `since_id`; read and saved ids
 as comma-separated lists; a mark is one item per request (the protocol has no batch mark).
 
-coldsweat 0.10.2 answers `since_id` without ordering by id, so a page may skip lower ids: the
-engine fetches every unread or saved id it has not seen by `with_ids` after the pages, so only
-read, unsaved items can be missed there."""
+coldsweat 0.10.2 orders neither `since_id` nor `max_id` answers (and `max_id` gives the lowest
+50), so pages there may skip ids: the engine fetches every unread or saved id it has not seen by
+`with_ids` after the pages, so only read, unsaved items can be missed there. Server differences
+(FreshRSS p/api/fever.php, Miniflux internal/fever/handler.go, the tt-rss plugin): FreshRSS
+reads `api_key` only from the form and sends ids as strings; Miniflux runs only the first
+selector of a request (so one per request here) and toggles on `as=saved` (sent only when the
+state differs)."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from newsreader.sync.http import Http
 from newsreader.sync.protocol import AuthError, Page, RemoteFeed, RemoteItem, SyncError
 
 PAGE = 50  # items per answer, fixed by the protocol
+NEWEST = (1 << 63) - 1  # max_id to start a walk back from (FreshRSS ids are microseconds)
 
 
 def api_key(user: str, password: str) -> str:
@@ -83,8 +88,37 @@ class FeverClient:
     def starred_ids(self) -> set[str]:
         return set(_ids(self._call("saved_item_ids").get("saved_item_ids")))
 
-    def new_items(self, cursor: str) -> Iterator[Page]:
-        since = int(cursor) if cursor.isdigit() else 0
+    def new_items(
+        self, cursor: str, known: set[str] | frozenset[str] = frozenset()
+    ) -> Iterator[Page]:
+        """A first sync walks back from the newest item by `max_id` (each page below the
+        lowest id seen); later ones go forward by `since_id` from the highest. Both ordered on
+        FreshRSS, Miniflux and tt-rss; `since_id=0` is not on Miniflux, and `max_id=0` gives
+        nothing on FreshRSS, so neither is sent. The cursor: "down:LOWEST:HIGHEST" while the
+        walk back goes on (a cut-off first sync resumes there), then the highest id."""
+        if cursor.isdigit() and int(cursor) > 0:
+            yield from self._forward(int(cursor))
+            return
+        lowest, highest = NEWEST, 0
+        if cursor.startswith("down:"):
+            parts = cursor.split(":")
+            if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+                lowest, highest = int(parts[1]), int(parts[2])
+        while True:
+            data = self._call(f"items&max_id={lowest}")
+            items = [i for i in map(_item, _list(data, "items")) if i is not None]
+            older = [i for i in items if int(i.id) < lowest]
+            if not older:
+                break
+            lowest = min(int(i.id) for i in older)
+            highest = max(highest, *(int(i.id) for i in older))
+            total = data.get("total_items")
+            yield Page(older, f"down:{lowest}:{highest}", total if isinstance(total, int) else None)
+        if highest:
+            yield Page([], str(highest))
+            yield from self._forward(highest)  # what came in while walking back
+
+    def _forward(self, since: int) -> Iterator[Page]:
         while True:
             data = self._call(f"items&since_id={since}")
             items = [i for i in map(_item, _list(data, "items")) if i is not None]

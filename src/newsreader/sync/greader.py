@@ -2,11 +2,19 @@
 serve it: `ClientLogin` gives an auth token sent as `Authorization: GoogleLogin auth=...`;
 POSTs also carry a short-lived edit token `T` (`/reader/api/0/token`). Item ids come in two
 spellings, a decimal in id lists and `tag:google.com,2005:reader/item/<16 hex>` in contents;
-both become the decimal here. A 401 means the auth token expired: log in again, once."""
+both become the decimal here, and go out in the long form (Miniflux reads a 16-character id
+as hex). A 401 means the edit token or the session expired: a new token, then a new login.
+
+What the two servers share, and so all this client uses (FreshRSS p/api/greader.php, Miniflux
+internal/googlereader/handler.go): ids by `stream/items/ids` (paged by `continuation`), contents
+by `POST stream/items/contents` (Miniflux has no `stream/contents`; an unknown path there
+answers 200 `[]`), `output=json` on every read, one `a` or `r` per `edit-tag`, labels spelled
+`user/-/label/X` by FreshRSS and `user/<uid>/label/X` by Miniflux."""
 
 from __future__ import annotations
 
-import json
+import re
+import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +29,7 @@ READING_LIST = "user/-/state/com.google/reading-list"
 READ = "user/-/state/com.google/read"
 STARRED = "user/-/state/com.google/starred"
 LABEL = "user/-/label/"
+_LABEL = re.compile(r"^user/[^/]+/label/(.+)$")
 LONG_ID = "tag:google.com,2005:reader/item/"
 IDS_PAGE = 10_000  # ids per stream/items/ids answer
 ITEMS_PAGE = 250  # items per stream/contents answer
@@ -36,9 +45,26 @@ def short_id(value: str) -> str:
     return value
 
 
+def long_id(short: str) -> str:
+    """The long form of a decimal item id (what both servers parse the same way)."""
+    if short.startswith(LONG_ID):
+        return short
+    return f"{LONG_ID}{int(short) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+def _label(category: str) -> str:
+    match = _LABEL.match(category)
+    return match.group(1) if match else ""
+
+
 class GReaderClient:
-    def __init__(self, url: str, user: str, password: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, url: str, user: str, password: str, *, timeout: float = 30.0, max_age_days: float = 0
+    ) -> None:
         self.base = url.rstrip("/")
+        # Items older than the cache keeps are not listed (`ot`): retention would drop them.
+        self.max_age_days = max_age_days
+        self.listed: set[str] | None = None  # every item id the last listing gave
         self.http = Http(self.base, timeout=timeout)
         self._user, self._password = user, password
         self._auth = ""
@@ -65,15 +91,15 @@ class GReaderClient:
         self._token = ""
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """One API call; an expired auth token logs in again and tries once more, an expired
-        edit token (FreshRSS says so in a header) is fetched again."""
-        for attempt in range(2):
+        """One API call. A 401 gets a new edit token first (it may be all that expired), then
+        a new login; a third 401 is an answer."""
+        for attempt in range(3):
             if method == "POST":
                 kwargs["data"] = {**kwargs.get("data", {}), "T": self._edit_token()}
             headers = {"Authorization": f"GoogleLogin auth={self._auth}"}
             response = self.http.request(method, f"{self.base}{path}", headers=headers, **kwargs)
-            if response.status_code == 401 and attempt == 0:
-                if response.headers.get("X-Reader-Google-Bad-Token", "").lower() == "true":
+            if response.status_code == 401 and attempt < 2:
+                if attempt == 0 and method == "POST":
                     self._token = ""
                 else:
                     self.login()
@@ -120,9 +146,8 @@ class GReaderClient:
             if not url:
                 continue
             folders = [
-                str(c.get("label") or str(c.get("id", ""))[len(LABEL) :])
+                str(c.get("label") or _label(str(c.get("id", ""))))
                 for c in _dicts(sub.get("categories"))
-                if str(c.get("id", "")).startswith(LABEL) or c.get("label")
             ]
             out.append(
                 RemoteFeed(
@@ -135,11 +160,13 @@ class GReaderClient:
             )
         return out
 
-    def _ids(self, stream: str, exclude: str = "") -> set[str]:
-        out: set[str] = set()
+    def _ids(self, stream: str, exclude: str = "", oldest: int = 0) -> list[str]:
+        out: list[str] = []
         params: dict[str, Any] = {"s": stream, "n": IDS_PAGE, "output": "json"}
         if exclude:
             params["xt"] = exclude
+        if oldest:
+            params["ot"] = oldest
         seen_tokens: set[str] = set()
         while True:
             data = self._json(
@@ -147,7 +174,7 @@ class GReaderClient:
             )
             for ref in _dicts(data.get("itemRefs")):
                 if ref.get("id") is not None:
-                    out.add(short_id(str(ref["id"])))
+                    out.append(short_id(str(ref["id"])))
             token = data.get("continuation")
             if not token or not isinstance(token, str) or token in seen_tokens:
                 return out
@@ -155,47 +182,24 @@ class GReaderClient:
             params["c"] = token
 
     def unread_ids(self) -> set[str]:
-        return self._ids(READING_LIST, READ)
+        return set(self._ids(READING_LIST, READ))
 
     def starred_ids(self) -> set[str]:
-        return self._ids(STARRED)
+        return set(self._ids(STARRED))
 
-    def new_items(self, cursor: str) -> Iterator[Page]:
-        """The reading list newer than the last complete listing, newest first, page by page.
-        The cursor keeps where a listing that was cut off stood (its continuation) and the time
-        the next listing starts from once this one is complete."""
-        state = _cursor(cursor)
-        since, token, newest = state["since"], state["c"], state["newest"]
-        params: dict[str, Any] = {"n": ITEMS_PAGE, "output": "json"}
-        if since:
-            params["ot"] = since
-        seen_tokens: set[str] = set()
-        while True:
-            if token:
-                params["c"] = token
-            data = self._json(
-                "GET",
-                f"/reader/api/0/stream/contents/{READING_LIST}",
-                "stream/contents",
-                params=params,
-            )
-            items = [i for i in map(_item, _dicts(data.get("items"))) if i is not None]
-            for raw in _dicts(data.get("items")):
-                newest = max(
-                    newest,
-                    _seconds(raw.get("crawlTimeMsec"), 1000),
-                    _seconds(raw.get("published"), 1),
-                )
-            nxt = data.get("continuation")
-            if not nxt or not isinstance(nxt, str) or nxt in seen_tokens or not items:
-                # Complete: the next sync lists what came after the newest item seen here
-                # (less a minute: clocks and crawl times are not exact; items seen are skipped).
-                done = {"since": max(since, newest - 60), "c": "", "newest": 0}
-                yield Page(items, json.dumps(done))
-                return
-            seen_tokens.add(nxt)
-            token = nxt
-            yield Page(items, json.dumps({"since": since, "c": token, "newest": newest}))
+    def new_items(
+        self, cursor: str, known: set[str] | frozenset[str] = frozenset()
+    ) -> Iterator[Page]:
+        """Every item id of the reading list (newer than the cache keeps), less those already
+        here, then their contents page by page, newest first. The whole list each time (ids
+        only: 50,000 are five answers) instead of a time cursor: FreshRSS filters `ot` by when
+        it stored an item, Miniflux by its date, and neither would bring an old item added now."""
+        oldest = int(time.time() - self.max_age_days * 86400) if self.max_age_days > 0 else 0
+        listed = self._ids(READING_LIST, oldest=oldest)
+        self.listed = set(listed)
+        wanted = [i for i in dict.fromkeys(listed) if i not in known]
+        for start in range(0, len(wanted), ITEMS_PAGE):
+            yield Page(self.items(wanted[start : start + ITEMS_PAGE]), "", len(wanted))
 
     def items(self, ids: Iterable[str]) -> list[RemoteItem]:
         wanted = list(ids)
@@ -207,7 +211,7 @@ class GReaderClient:
                 "/reader/api/0/stream/items/contents",
                 "stream/items/contents",
                 params={"output": "json"},
-                data={"i": chunk},
+                data={"i": [long_id(i) for i in chunk]},
             )
             out += [i for i in map(_item, _dicts(data.get("items"))) if i is not None]
         return out
@@ -222,7 +226,8 @@ class GReaderClient:
             if flag is None:
                 continue
             for start in range(0, len(wanted), EDIT_CHUNK):
-                form = {"i": wanted[start : start + EDIT_CHUNK], "a" if flag else "r": tag}
+                chunk = [long_id(i) for i in wanted[start : start + EDIT_CHUNK]]
+                form = {"i": chunk, "a" if flag else "r": tag}
                 self._send("POST", "/reader/api/0/edit-tag", data=form)
 
     def subscribe(self, url: str, title: str = "", folders: list[str] | None = None) -> str:
@@ -268,18 +273,6 @@ def _seconds(value: object, per_second: int) -> int:
         return 0
 
 
-def _cursor(cursor: str) -> dict[str, Any]:
-    try:
-        data = json.loads(cursor) if cursor else {}
-        return {
-            "since": int(data.get("since") or 0),
-            "c": str(data.get("c") or ""),
-            "newest": int(data.get("newest") or 0),
-        }
-    except (ValueError, TypeError, AttributeError):
-        return {"since": 0, "c": "", "newest": 0}
-
-
 def _item(d: dict[str, Any]) -> RemoteItem | None:
     iid = d.get("id")
     origin = d.get("origin") if isinstance(d.get("origin"), dict) else {}
@@ -296,7 +289,7 @@ def _item(d: dict[str, Any]) -> RemoteItem | None:
             break
     states = [c for c in d.get("categories") or [] if isinstance(c, str)]
     topics = [c for c in states if not c.startswith(("user/", "com.google/"))]
-    topics += [c[len(LABEL) :] for c in states if c.startswith(LABEL)]
+    topics += [label for label in map(_label, states) if label]
     content = d.get("content") if isinstance(d.get("content"), dict) else None
     summary = d.get("summary") if isinstance(d.get("summary"), dict) else None
     html = str((content or summary or {}).get("content") or "")

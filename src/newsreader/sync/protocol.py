@@ -62,9 +62,12 @@ class Client(Protocol):
 
     def starred_ids(self) -> set[str]: ...
 
-    def new_items(self, cursor: str) -> Iterator[Page]:
-        """Items the server got after `cursor` ("" : everything it keeps), oldest page first
-        where the protocol allows; each page carries the cursor to save after it."""
+    def new_items(
+        self, cursor: str, known: set[str] | frozenset[str] = frozenset()
+    ) -> Iterator[Page]:
+        """Items this cache has not seen: after `cursor` ("": everything the server keeps),
+        or all but `known` where the protocol lists every id; each page carries the cursor to
+        save after it."""
         ...
 
     def items(self, ids: Iterable[str]) -> list[RemoteItem]:
