@@ -31,6 +31,7 @@ from newsreader.sync.state import FeedLink, Known, StateFile, SyncState
 MARK_CHUNK = 250  # ids per mark request (a form post; servers cap the body, not the count)
 FETCH_CHUNK = 50  # ids per items request (Fever's with_ids takes 50)
 SAVE_EVERY = 2.0  # seconds between saves of the state while pages come in
+COMMIT_ITEMS = 2_000  # items fetched before they are committed (a kill loses at most these)
 
 Progress = Callable[[str], None]
 
@@ -178,13 +179,31 @@ class _Sync:
         self._reconcile(unread, starred)
         self.states.save(self.state)
         fetched = 0
-        for page in self.client.new_items(self.state.cursor, frozenset(self.state.items)):
-            self._store(page.items)
-            self.state.cursor = page.cursor
-            self._checkpoint()
-            fetched += len(page.items)
-            total = f" of {page.total:,}" if page.total else ""
-            self._say(f"{self.account.name}: {fetched:,}{total} items")
+        waiting: list[RemoteItem] = []
+        cursor: str | None = None  # where the pages fetched so far end
+        pages = self.client.new_items(self.state.cursor, frozenset(self.state.items))
+        try:
+            for page in pages:
+                # Committed a few thousand at a time: each commit rewrites the shard files of
+                # every feed it touches, and a page of a large account touches most of them.
+                waiting += page.items
+                cursor = page.cursor
+                if len(waiting) >= COMMIT_ITEMS:
+                    self._store(waiting)
+                    waiting = []
+                    self.state.cursor = cursor
+                    self._checkpoint()
+                fetched += len(page.items)
+                total = f" of {page.total:,}" if page.total else ""
+                self._say(f"{self.account.name}: {fetched:,}{total} items")
+        except SyncError:
+            self._store(waiting)  # what came before the failure is kept (and its cursor)
+            if cursor is not None:
+                self.state.cursor = cursor
+            raise
+        self._store(waiting)
+        if cursor is not None:
+            self.state.cursor = cursor
         self._forget(unread | starred)
         missing = sorted((unread | starred) - self.state.items.keys())
         for chunk in _chunks(missing, FETCH_CHUNK):
