@@ -10,6 +10,7 @@ shown are the same on every run.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from newsreader.config import ImageSettings, Settings, UiSettings
 from newsreader.demo import demo_feeds
 from newsreader.ingest.refresh import refresh
 from newsreader.library import Library
+from newsreader.paths import CONFIG_DIR_ENV
 from newsreader.store import Batch
 from newsreader.ui.app import NewsReaderApp
 
@@ -83,6 +85,17 @@ async def settle(pilot) -> None:  # noqa: ANN001
         await pilot.pause()
 
 
+def sync_account_down(lib: Library, config: Path) -> None:
+    """A Google Reader account whose server is down, synced once for real: feed health then
+    shows the account with its last error."""
+    from newsreader.sync.accounts import Account, Accounts
+    from newsreader.sync.engine import sync_account
+
+    account = Account("home", "greader", "http://127.0.0.1:9/api/greader.php", "anna", "x")
+    Accounts(config).add(account)
+    sync_account(lib, account)
+
+
 async def shoot(
     name: str,
     size: tuple[int, int],
@@ -90,12 +103,16 @@ async def shoot(
     scroll_to_related: bool = False,
     images: str = "",
     language: str = "en",
+    account: bool = False,
 ) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
+        os.environ[CONFIG_DIR_ENV] = str(Path(tmp) / "config")  # never the user's own
         lib = await (
             image_library(data, images) if images else demo_library(data, language=language)
         )
+        if account:
+            sync_account_down(lib, Path(tmp) / "config")
         app = NewsReaderApp(
             lib, now=lambda: NOW, state_file=Path(tmp) / "ui.json", refresh_on_start=False
         )
@@ -152,6 +169,9 @@ async def main() -> int:
         path = await shoot(name, size, keys, related, images)
         print(f"wrote {path.relative_to(HERE.parent)}")
     if "--images" not in sys.argv:
+        # Feed health (E) with a sync account whose server is down.
+        path = await shoot("feed-health", (130, 32), ["E"], account=True)
+        print(f"wrote {path.relative_to(HERE.parent)}")
         # The seed's language: German words, dates and source line ([ui] language = "de").
         keys = ["j", "j", "j", "enter"]
         path = await shoot("german", (150, 42), keys, True, "", language="de")

@@ -117,8 +117,11 @@ class FeedHealthScreen(ModalScreen[str | None]):
             when = long_time(a.last_sync, now) if a.last_sync else _("never synced")
             head = Content.assemble((a.name, "bold"), f" ({a.kind}) · ")
             if a.last_error:
-                line = _("last sync {when} · error: {error}").format(
-                    when=when, error=translate_message(a.last_error)
+                error = translate_message(a.last_error)
+                line = (
+                    _("last sync {when} · error: {error}").format(when=when, error=error)
+                    if a.last_sync
+                    else _("never synced · error: {error}").format(error=error)
                 )
                 parts.append(Content.assemble(head, (line, "$error")))
             else:
