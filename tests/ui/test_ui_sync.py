@@ -73,3 +73,28 @@ async def test_refresh_syncs_and_feed_health_shows_the_account(data_dir, server,
         line = str(app.screen.query_one("#health-accounts").render())
         assert "error: 127.0.0.1: cannot connect" in line
     app.library.close()
+
+
+async def test_an_account_and_no_feeds_yet_opens_the_reader_and_syncs(data_dir, server, tmp_path):
+    """Not the welcome screen: the account brings its feeds with the first refresh."""
+    from newsreader.ui.screens.main import MainScreen
+
+    account = Account("home", "greader", server.url, server.user, password="s3cret")
+    Accounts(data_dir.parent / "config").add(account)
+    app = NewsReaderApp(
+        Library.open(data_dir),
+        now=frozen_now,
+        state_file=tmp_path / "ui.json",
+        refresh_on_start=True,
+    )
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(app.library.articles) < 3:
+            await pilot.pause(0.1)
+        assert len(app.library.articles) == 3
+        await settle(pilot, app)
+        status = str(app.screen.query_one("#status").render())
+        assert status.startswith("home: 3 new")  # no "0 feeds" before it
+    app.library.close()

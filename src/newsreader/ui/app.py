@@ -126,7 +126,10 @@ class NewsReaderApp(App[None]):
         self.exit(return_code=128 + sig)
 
     def _first_screen(self) -> Screen[None]:
-        if self.library.feeds:
+        from newsreader.sync import accounts_state
+
+        # A feed-server account brings its feeds with the first refresh (which syncs it).
+        if self.library.feeds or accounts_state(self.library.dirs.config) == "":
             from newsreader.ui.screens.main import MainScreen
 
             return MainScreen()

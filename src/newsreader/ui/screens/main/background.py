@@ -87,7 +87,8 @@ class BackgroundPart(MainBase):
         line = summary.line()
         if feed_ids is None:  # a refresh of everything syncs the accounts too
             synced = await self._sync_accounts(status)
-            line = f"{line} · {synced}" if synced else line
+            if synced:  # with no feed of its own fetched, the sync's line alone
+                line = f"{line} · {synced}" if summary.reports else synced
             if synced and not self.marks.writing:  # show what it stored now, not at the next watch
                 try:
                     snap = await asyncio.to_thread(lib.load_if_changed)
