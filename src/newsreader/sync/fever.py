@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from newsreader.i18n import N_
-from newsreader.sync.http import Http
+from newsreader.sync.http import Http, dicts
 from newsreader.sync.protocol import AuthError, Page, RemoteFeed, RemoteItem, SyncError
 
 PAGE = 50  # items per answer, fixed by the protocol
@@ -60,15 +60,15 @@ class FeverClient:
 
     def feeds(self) -> list[RemoteFeed]:
         groups = self._call("groups")
-        names = {str(g.get("id")): str(g.get("title") or "") for g in _list(groups, "groups")}
+        names = {str(g.get("id")): str(g.get("title") or "") for g in dicts(groups.get("groups"))}
         folders: dict[str, list[str]] = {}
-        for link in _list(groups, "feeds_groups"):
+        for link in dicts(groups.get("feeds_groups")):
             name = names.get(str(link.get("group_id")), "")
             for fid in _ids(link.get("feed_ids")):
                 if name:
                     folders.setdefault(fid, []).append(name)
         out = []
-        for f in _list(self._call("feeds"), "feeds"):
+        for f in dicts(self._call("feeds").get("feeds")):
             fid, url = str(f.get("id", "")), f.get("url")
             if fid and isinstance(url, str) and url:
                 out.append(
@@ -106,7 +106,7 @@ class FeverClient:
                 lowest, highest = int(parts[1]), int(parts[2])
         while True:
             data = self._call(f"items&max_id={lowest}")
-            items = [i for i in map(_item, _list(data, "items")) if i is not None]
+            items = [i for i in map(_item, dicts(data.get("items"))) if i is not None]
             older = [i for i in items if int(i.id) < lowest]
             if not older:
                 break
@@ -121,7 +121,7 @@ class FeverClient:
     def _forward(self, since: int) -> Iterator[Page]:
         while True:
             data = self._call(f"items&since_id={since}")
-            items = [i for i in map(_item, _list(data, "items")) if i is not None]
+            items = [i for i in map(_item, dicts(data.get("items"))) if i is not None]
             newer = [i for i in items if int(i.id) > since]
             if not newer:
                 return
@@ -135,7 +135,7 @@ class FeverClient:
         for start in range(0, len(wanted), PAGE):
             chunk = ",".join(wanted[start : start + PAGE])
             data = self._call(f"items&with_ids={chunk}")
-            out += [i for i in map(_item, _list(data, "items")) if i is not None]
+            out += [i for i in map(_item, dicts(data.get("items"))) if i is not None]
         return out
 
     def mark(
@@ -152,11 +152,6 @@ class FeverClient:
 
     def close(self) -> None:
         self.http.close()
-
-
-def _list(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    value = data.get(key)
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _ids(value: object) -> list[str]:

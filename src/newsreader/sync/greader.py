@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from newsreader.i18n import N_
-from newsreader.sync.http import Http
+from newsreader.sync.http import Http, dicts
 from newsreader.sync.protocol import AuthError, Page, RemoteFeed, RemoteItem, SyncError
 
 READING_LIST = "user/-/state/com.google/reading-list"
@@ -137,7 +137,7 @@ class GReaderClient:
             "GET", "/reader/api/0/subscription/list", "subscription/list", params={"output": "json"}
         )
         out = []
-        for sub in _dicts(data.get("subscriptions")):
+        for sub in dicts(data.get("subscriptions")):
             fid, url = sub.get("id"), sub.get("url")
             if not isinstance(fid, str) or not fid:
                 continue
@@ -147,7 +147,7 @@ class GReaderClient:
                 continue
             folders = [
                 str(c.get("label") or _label(str(c.get("id", ""))))
-                for c in _dicts(sub.get("categories"))
+                for c in dicts(sub.get("categories"))
             ]
             out.append(
                 RemoteFeed(
@@ -172,7 +172,7 @@ class GReaderClient:
             data = self._json(
                 "GET", "/reader/api/0/stream/items/ids", "stream/items/ids", params=params
             )
-            for ref in _dicts(data.get("itemRefs")):
+            for ref in dicts(data.get("itemRefs")):
                 if ref.get("id") is not None:
                     out.append(short_id(str(ref["id"])))
             token = data.get("continuation")
@@ -213,7 +213,7 @@ class GReaderClient:
                 params={"output": "json"},
                 data={"i": [long_id(i) for i in chunk]},
             )
-            out += [i for i in map(_item, _dicts(data.get("items"))) if i is not None]
+            out += [i for i in map(_item, dicts(data.get("items"))) if i is not None]
         return out
 
     # ------------------------------------------------------------------ writing
@@ -262,10 +262,6 @@ class GReaderClient:
         self.http.close()
 
 
-def _dicts(value: object) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
 def _seconds(value: object, per_second: int) -> int:
     try:
         return int(int(str(value)) // per_second)
@@ -281,7 +277,7 @@ def _item(d: dict[str, Any]) -> RemoteItem | None:
         return None
     link = ""
     for key in ("canonical", "alternate"):
-        for ref in _dicts(d.get(key)):
+        for ref in dicts(d.get(key)):
             if isinstance(ref.get("href"), str) and ref["href"]:
                 link = ref["href"]
                 break

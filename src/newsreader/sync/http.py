@@ -63,3 +63,8 @@ class Http:
 
     def close(self) -> None:
         self.client.close()
+
+
+def dicts(value: object) -> list[dict[str, Any]]:
+    """The objects of a JSON array (anything else in it, or no array: left out)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
