@@ -14,7 +14,7 @@ from newsreader.i18n import _, translate_message
 if TYPE_CHECKING:
     from newsreader.library import Library
     from newsreader.sync.accounts import Account, Accounts
-    from newsreader.sync.engine import SyncReport
+    from newsreader.sync.base import SyncReport
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

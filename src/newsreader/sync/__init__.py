@@ -2,9 +2,10 @@
 clients of one account (FreshRSS, Miniflux, Inoreader, TheOldReader, tt-rss, coldsweat...).
 
 One model, two protocols: `protocol` (what a client gives: feeds, items, id lists, marks),
-`greader` (the Google Reader API) and `fever` (the Fever API) behind it; `accounts` (where an
-account and its secret live); `state` (what this cache last knew of the server); `engine`
-(one sync: push local marks, pull the server's, fetch new items into the store).
+`greader` (the Google Reader API) and `fever` (the Fever API) behind it, over `http`;
+`accounts` (where an account and its secret live); `state` (what this cache last knew of the
+server); `engine` (one sync: its order, and the marks both ways), with `subscriptions` and
+`items` as its parts and `base` what they share.
 """
 
 from __future__ import annotations

@@ -11,58 +11,22 @@ server's item id, so an item fetched twice is the same article."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
 from datetime import datetime
-from itertools import islice
 
-from newsreader.feed_urls import LibraryError, normalise_feed_url
 from newsreader.i18n import N_
-from newsreader.ingest.normalise import normalise
-from newsreader.ingest.raw import RawEntry, RawFeed
 from newsreader.library import Library
-from newsreader.models import Feed, merge_tags, tag_key, utcnow
-from newsreader.sanitize import clean_line
+from newsreader.models import utcnow
 from newsreader.store import Batch, StoreError
 from newsreader.sync.accounts import Account
-from newsreader.sync.protocol import Client, RemoteFeed, RemoteItem, SyncError
-from newsreader.sync.state import FeedLink, Known, StateFile, SyncState
+from newsreader.sync.base import MARK_CHUNK, Progress, SyncReport, chunks
+from newsreader.sync.items import ItemsPart
+from newsreader.sync.protocol import Client, RemoteItem, SyncError
+from newsreader.sync.state import StateFile, SyncState
+from newsreader.sync.subscriptions import SubscriptionsPart
 
-MARK_CHUNK = 250  # ids per mark request (a form post; servers cap the body, not the count)
 FETCH_CHUNK = 50  # ids per items request (Fever's with_ids takes 50)
 SAVE_EVERY = 2.0  # seconds between saves of the state while pages come in
 COMMIT_ITEMS = 2_000  # items fetched before they are committed (a kill loses at most these)
-
-Progress = Callable[[str], None]
-
-
-@dataclass
-class SyncReport:
-    account: str
-    new: int = 0  # articles new to this cache
-    pushed: int = 0  # marks sent to the server
-    pulled: int = 0  # marks taken from the server
-    feeds_added: int = 0
-    feeds_removed: int = 0
-    new_ids: list[str] = field(default_factory=list)
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    elapsed: float = 0.0
-
-    def line(self) -> str:
-        if self.error:
-            return f"{self.account}: {self.error}"
-        return N_(
-            "{account}: {new} new, {pushed} marks sent, {pulled} marks received,"
-            " {added} feeds added, {removed} removed"
-        ).format(
-            account=self.account,
-            new=self.new,
-            pushed=self.pushed,
-            pulled=self.pulled,
-            added=self.feeds_added,
-            removed=self.feeds_removed,
-        )
 
 
 def client_for(account: Account, *, timeout: float = 30.0, max_age_days: float = 0) -> Client:
@@ -138,7 +102,7 @@ def sync_status(lib: Library, account: str) -> tuple[datetime | None, str]:
     return StateFile(lib.dirs.data, account).status()
 
 
-class _Sync:
+class _Sync(SubscriptionsPart, ItemsPart):
     def __init__(
         self,
         lib: Library,
@@ -206,7 +170,7 @@ class _Sync:
             self.state.cursor = cursor
         self._forget(unread | starred)
         missing = sorted((unread | starred) - self.state.items.keys())
-        for chunk in _chunks(missing, FETCH_CHUNK):
+        for chunk in chunks(missing, FETCH_CHUNK):
             self._store(self.client.items(chunk))
             self._checkpoint()
             fetched += len(chunk)
@@ -228,87 +192,6 @@ class _Sync:
         ]
         for iid in gone:
             del self.state.items[iid]
-
-    # ------------------------------------------------------------------ subscriptions
-
-    def _subscribe_new(self) -> None:
-        """Feeds added here for this account (`add --account`) and not yet on the server:
-        subscribed there, with their tags as folders. The feed is in the cache from the start,
-        so one that a kill or a failure leaves behind is subscribed at the next sync."""
-        name = self.account.name
-        pending = [f for f in self.lib.feeds.values() if f.account == name and not f.remote_id]
-        if not pending:
-            return
-        subscribe = getattr(self.client, "subscribe", None)
-        if subscribe is None:
-            self.report.warnings.append(
-                N_(
-                    "{account}: the Fever API cannot subscribe; add {count} feeds on the server"
-                ).format(account=name, count=len(pending))
-            )
-            return
-        for feed in pending:
-            rid = subscribe(feed.url, feed.title if feed.user_title else "", list(feed.tags))
-            # The server may spell the URL its own way: its id for the feed is what links them.
-            self.state.feeds[rid] = FeedLink(feed.id, [])
-            self.states.save(self.state)
-
-    def _follow_feeds(self, remote: list[RemoteFeed]) -> None:
-        lib, state, name = self.lib, self.state, self.account.name
-        batch = Batch()
-        by_url = {f.url: f for f in lib.feeds.values()}
-        taken = set(lib.feeds)
-        wanted: set[str] = set()
-        for rf in remote:
-            folders = [t for t in (clean_line(f, 80) for f in rf.folders) if t]
-            link = state.feeds.get(rf.id)
-            feed = lib.feeds.get(link.feed_id) if link is not None else None
-            if feed is None and link is not None and hasattr(self.client, "unsubscribe"):
-                # Removed here since the last sync: removed on the server too.
-                self.client.unsubscribe(rf.id)
-                del state.feeds[rf.id]
-                continue
-            if feed is None:
-                try:
-                    url = normalise_feed_url(rf.url)
-                except LibraryError:
-                    self.report.warnings.append(
-                        N_("{account}: skipped a feed with an unusable URL: {url}").format(
-                            account=name, url=clean_line(rf.url)
-                        )
-                    )
-                    continue
-                feed = by_url.get(url)
-                if feed is not None and feed.account and feed.account != name:
-                    continue  # another account's
-                if feed is None:
-                    feed = Feed.new(url, tags=folders)
-                    while feed.id in taken:
-                        feed.id = feed.id[:-1] + format((int(feed.id[-1], 16) + 1) % 16, "x")
-                    taken.add(feed.id)
-                    self.report.feeds_added += 1
-            old = {tag_key(t) for t in (link.folders if link is not None else [])}
-            new = replace(
-                feed, tags=merge_tags([t for t in feed.tags if tag_key(t) not in old], folders)
-            )
-            new.account, new.remote_id = name, rf.id
-            new.etag = new.last_modified = None
-            title = clean_line(rf.title)
-            if title and not new.user_title:
-                new.title = title
-            new.link = new.link or clean_line(rf.site)
-            if new != feed or feed.id not in lib.feeds:
-                batch.feeds.append(new)
-            state.feeds[rf.id] = FeedLink(new.id, folders)
-            wanted.add(rf.id)
-        for rid in [r for r in state.feeds if r not in wanted]:
-            fid = state.feeds.pop(rid).feed_id
-            feed = lib.feeds.get(fid)
-            if feed is not None and feed.account == name:
-                batch.removed_feeds.append(fid)
-                self.report.feeds_removed += 1
-        if not batch.is_empty():
-            lib.commit(batch)
 
     # ------------------------------------------------------------------ marks
 
@@ -333,7 +216,7 @@ class _Sync:
                 elif there != base and here == base:
                     getattr(pull, flag)[art.id] = there
         for (flag, value), ids in push.items():
-            for chunk in _chunks(ids, MARK_CHUNK):
+            for chunk in chunks(ids, MARK_CHUNK):
                 if flag == "read":
                     self.client.mark(chunk, read=value)
                 else:
@@ -349,74 +232,3 @@ class _Sync:
             art = articles.get(known.article_id)
             if art is not None:
                 known.read, known.starred = art.read, art.starred
-
-    # ------------------------------------------------------------------ items
-
-    def _store(self, items: Iterable[RemoteItem]) -> None:
-        lib, state = self.lib, self.state
-        per_feed: dict[str, list[RemoteItem]] = {}
-        for item in items:
-            if item.id in state.items:
-                continue  # seen already (a page fetched again after a cut-off sync)
-            link = state.feeds.get(item.feed_id)
-            if link is not None and link.feed_id in lib.feeds:
-                per_feed.setdefault(link.feed_id, []).append(item)
-        if not per_feed:
-            return
-        batch = Batch()
-        known: dict[str, Known] = {}
-        push: dict[str, list[str]] = {"read": [], "starred": []}
-        for fid, group in per_feed.items():
-            feed = lib.feeds[fid]
-            raw = RawFeed(title=feed.title, entries=[_entry(self.account.kind, i) for i in group])
-            parsed = normalise(raw, feed=feed, url=feed.url, now=self.now)
-            by_key = {f"{self.account.kind}:{i.id}": i for i in group}
-            for art in parsed.articles:
-                item = by_key[art.guid]
-                read, starred = item.read, item.starred
-                here = lib.articles.get(art.id)
-                if here is not None:
-                    # Stored, but this state file does not know it (it was damaged, or a sync
-                    # was killed before saying so): with no base to tell which side changed,
-                    # a read or a star on either side is kept, and sent if the server lacks it.
-                    read, starred = read or here.read, starred or here.starred
-                    if read and not item.read:
-                        push["read"].append(item.id)
-                    if starred and not item.starred:
-                        push["starred"].append(item.id)
-                batch.read[art.id] = art.read = read
-                batch.starred[art.id] = art.starred = starred
-                known[item.id] = Known(art.id, read, starred)
-            batch.articles += parsed.articles
-            batch.bodies.update(parsed.bodies)
-        result = lib.commit(batch)
-        for chunk in _chunks(push["read"], MARK_CHUNK):
-            self.client.mark(chunk, read=True)
-            self.report.pushed += len(chunk)
-        for chunk in _chunks(push["starred"], MARK_CHUNK):
-            self.client.mark(chunk, starred=True)
-            self.report.pushed += len(chunk)
-        added = set(result.added)
-        self.report.new += len(added)
-        self.report.new_ids += [a.id for a in batch.articles if a.id in added]
-        state.items.update(known)
-
-
-def _entry(kind: str, item: RemoteItem) -> RawEntry:
-    return RawEntry(
-        key=f"{kind}:{item.id}",
-        link=item.url,
-        title=item.title,
-        title_html=True,  # servers send titles HTML-escaped; cleaned as markup, shown as text
-        summary=item.summary,
-        content=item.html,
-        author=item.author,
-        published=item.published,
-        categories=list(item.categories),
-    )
-
-
-def _chunks(ids: list[str], size: int) -> Iterator[list[str]]:
-    it = iter(ids)
-    while chunk := list(islice(it, size)):
-        yield chunk
