@@ -342,3 +342,24 @@ def test_answers_that_are_not_what_the_protocol_says_are_one_line(
         report = sync_account(lib, _account(server))
     assert report.error == "127.0.0.1: the answer to stream/items/ids is not JSON"
     assert [f.url for f in lib.feeds.values()] == ["https://news.example/a.xml"]
+
+
+def test_filters_apply_to_synced_articles_and_their_marks_go_to_the_server(
+    data_dir: Path, server: GReaderServer
+) -> None:
+    (data_dir.parent / "config" / "config.toml").write_text(
+        '[[filters]]\nquery = "title:Tech"\naction = "read"\n\n'
+        '[[filters]]\nquery = "title:\\"Politik story 1\\""\naction = "hide"\n',
+        encoding="utf-8",
+    )
+    _two_feeds(server)
+    with Library.open(data_dir) as lib:
+        report = sync_account(lib, _account(server))
+        assert report.error is None and report.filtered == 4
+        assert report.line().endswith("; 4 filtered")
+        arts = _by_title(lib)
+        assert "Politik story 1" not in arts  # kept out
+        assert all(a.read for t, a in arts.items() if t.startswith("Tech"))
+        again = sync_account(lib, _account(server))
+        assert again.pushed == 3 and again.new == 0  # the filter's reads, sent; none back
+    assert all(i.read for i in server.items.values() if i.title.startswith("Tech"))

@@ -30,6 +30,7 @@ class SyncReport:
     pulled: int = 0  # marks taken from the server
     feeds_added: int = 0
     feeds_removed: int = 0
+    filtered: int = 0  # new articles a filter marked or kept out (filters.py)
     new_ids: list[str] = field(default_factory=list)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -38,7 +39,7 @@ class SyncReport:
     def line(self) -> str:
         if self.error:
             return f"{self.account}: {self.error}"
-        return N_(
+        line = N_(
             "{account}: {new} new, {pushed} marks sent, {pulled} marks received,"
             " {added} feeds added, {removed} removed"
         ).format(
@@ -49,6 +50,9 @@ class SyncReport:
             added=self.feeds_added,
             removed=self.feeds_removed,
         )
+        if self.filtered:  # parts joined by "; " are translated one by one
+            line += "; " + N_("{count} filtered").format(count=self.filtered)
+        return line
 
 
 class SyncBase:

@@ -4,7 +4,9 @@ normalisation as a feed's entries), committed with their read/star state."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
+from newsreader.filters import HitLog, apply_to_batch
 from newsreader.ingest.normalise import normalise
 from newsreader.ingest.raw import RawEntry, RawFeed
 from newsreader.store import Batch
@@ -51,7 +53,14 @@ class ItemsPart(SyncBase):
                 known[item.id] = Known(art.id, read, starred)
             batch.articles += parsed.articles
             batch.bodies.update(parsed.bodies)
+        # The kill file applies to synced articles as to fetched ones: marks it sets here go to
+        # the server at the next sync (they differ from the base), hidden ones are not stored
+        # (and stay known, so they are not fetched again).
+        rules = lib.filter_rules
+        hits = apply_to_batch(lib, rules, batch) if rules else []
         result = lib.commit(batch)
+        if hits:
+            self.report.filtered += len(HitLog(Path(lib.dirs.data)).add(hits))
         for chunk in chunks(push["read"], MARK_CHUNK):
             self.client.mark(chunk, read=True)
             self.report.pushed += len(chunk)
