@@ -363,3 +363,31 @@ def test_filters_apply_to_synced_articles_and_their_marks_go_to_the_server(
         again = sync_account(lib, _account(server))
         assert again.pushed == 3 and again.new == 0  # the filter's reads, sent; none back
     assert all(i.read for i in server.items.values() if i.title.startswith("Tech"))
+
+
+def test_full_text_for_teaser_only_synced_articles(
+    data_dir: Path, server: GReaderServer, feed_server
+) -> None:
+    from sample_pages import PARAGRAPHS, news_page
+
+    (data_dir.parent / "config" / "config.toml").write_text(
+        '[full_text]\ndefault = "auto"\n', encoding="utf-8"
+    )
+    feed_server.route("/article/1", body=news_page(1).encode(), content_type="text/html")
+    feed = server.add_feed(1, "https://news.example/a.xml", "Nachrichten")
+    server.add_item(
+        feed,
+        "Einigung im Tarifstreit",
+        link=feed_server.url("/article/1"),
+        html="<p>Die Gewerkschaft und der Bahnbetreiber haben sich geeinigt.</p>",
+    )
+    with Library.open(data_dir) as lib:
+        report = sync_account(lib, _account(server))
+        assert report.error is None and report.full_texts == 1
+        assert report.line().endswith("; 1 full texts")
+        (art,) = lib.articles.values()
+        assert art.extracted
+        assert PARAGRAPHS[2][:40] in lib.body_html(art)
+        again = sync_account(lib, _account(server))
+        assert again.full_texts == 0 and lib.articles[art.id].extracted  # once per article
+    assert feed_server.count("/article/1") == 1

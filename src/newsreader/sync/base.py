@@ -13,6 +13,7 @@ from newsreader.i18n import N_
 
 if TYPE_CHECKING:
     from newsreader.library import Library
+    from newsreader.models import Article
     from newsreader.sync.accounts import Account
     from newsreader.sync.protocol import Client
     from newsreader.sync.state import StateFile, SyncState
@@ -31,6 +32,7 @@ class SyncReport:
     feeds_added: int = 0
     feeds_removed: int = 0
     filtered: int = 0  # new articles a filter marked or kept out (filters.py)
+    full_texts: int = 0  # pages fetched for teaser-only articles ([full_text])
     new_ids: list[str] = field(default_factory=list)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -52,6 +54,8 @@ class SyncReport:
         )
         if self.filtered:  # parts joined by "; " are translated one by one
             line += "; " + N_("{count} filtered").format(count=self.filtered)
+        if self.full_texts:
+            line += "; " + N_("{count} full texts").format(count=self.full_texts)
         return line
 
 
@@ -66,6 +70,7 @@ class SyncBase:
     states: StateFile
     report: SyncReport
     now: datetime
+    pages_wanted: list[Article]  # new teaser-only articles whose pages to fetch ([full_text])
 
 
 def chunks(ids: list[str], size: int) -> Iterator[list[str]]:

@@ -10,7 +10,9 @@ server's item id, so an item fetched twice is the same article."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from newsreader.i18n import N_
@@ -118,6 +120,7 @@ class _Sync(SubscriptionsPart, ItemsPart):
         self.state, self.states, self.report = state, states, report
         self.on_progress = on_progress
         self.now = now
+        self.pages_wanted = []
         self._saved = time.monotonic()
 
     def _say(self, line: str) -> None:
@@ -175,6 +178,31 @@ class _Sync(SubscriptionsPart, ItemsPart):
             self._checkpoint()
             fetched += len(chunk)
             self._say(f"{self.account.name}: {fetched:,} items")
+        if self.pages_wanted:
+            self.states.save(self.state)  # the items are in: pages are the article sites' work
+            self._fetch_pages()
+
+    def _fetch_pages(self) -> None:
+        """`[full_text]` for synced feeds as for fetched ones: the pages of new teaser-only
+        articles, after the items are stored (a slow site never delays the sync's headlines)."""
+        from newsreader.ingest.fulltext import fetch_pages
+        from newsreader.ingest.pool import ParsePool
+
+        settings = self.lib.settings
+        wanted = self.pages_wanted[: settings.full_text.max_pages]
+        self._say(f"{self.account.name}: {len(wanted):,} pages")
+
+        async def fetch() -> int:
+            with ParsePool(workers=settings.parse_workers, timeout=settings.parse_timeout) as pool:
+                return (await fetch_pages(self.lib, wanted, pool)).fetched
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self.report.full_texts = asyncio.run(fetch())
+            return
+        with ThreadPoolExecutor(1) as own_loop:  # called from a loop (tests): a loop of its own
+            self.report.full_texts = own_loop.submit(asyncio.run, fetch()).result()
 
     def _forget(self, wanted: set[str]) -> None:
         """Items whose article is gone from here (retention) and that are read and unstarred

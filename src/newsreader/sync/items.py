@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from newsreader.filters import HitLog, apply_to_batch
+from newsreader.ingest.fulltext import keep_extracted, mode_of, wants_page
 from newsreader.ingest.normalise import normalise
 from newsreader.ingest.raw import RawEntry, RawFeed
 from newsreader.store import Batch
@@ -34,6 +35,13 @@ class ItemsPart(SyncBase):
             feed = lib.feeds[fid]
             raw = RawFeed(title=feed.title, entries=[_entry(self.account.kind, i) for i in group])
             parsed = normalise(raw, feed=feed, url=feed.url, now=self.now)
+            keep_extracted(lib, parsed.articles, parsed.bodies)  # a page's text stays
+            mode = mode_of(lib, feed)
+            self.pages_wanted += [
+                a
+                for a in parsed.articles
+                if a.id not in lib.articles and wants_page(a, parsed.bodies.get(a.id, ""), mode)
+            ]
             by_key = {f"{self.account.kind}:{i.id}": i for i in group}
             for art in parsed.articles:
                 item = by_key[art.guid]
