@@ -8,7 +8,7 @@ import shutil
 import sys
 from typing import TYPE_CHECKING
 
-from newsreader.cli.common import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, CliError, _dump
+from newsreader.cli.common import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, CliError, _dump, _when
 from newsreader.i18n import _, translate_message
 
 if TYPE_CHECKING:
@@ -112,8 +112,9 @@ def _add(lib: Library, accounts: Accounts, args: argparse.Namespace) -> int:
 def _list(lib: Library, accounts: Accounts, args: argparse.Namespace) -> int:
     from newsreader.sync.engine import sync_status
 
+    listed = accounts.all()
     rows = []
-    for a in accounts.all():
+    for a in listed:
         last_sync, last_error = sync_status(lib, a.name)
         feeds = sum(1 for f in lib.feeds.values() if f.account == a.name)
         rows.append(
@@ -133,9 +134,12 @@ def _list(lib: Library, accounts: Accounts, args: argparse.Namespace) -> int:
         return EXIT_OK
     if not rows:
         print(_("no accounts: `newsreader account add greader|fever URL --user NAME`"))
-    for r in rows:
-        when = r["last_sync"] or _("never synced")
-        print(f"{r['name']}  {r['kind']}  {r['user']} @ {r['url']}  ({r['password']})")
+    secrets = {"stored": _("stored"), "none": _("none")}
+    for r, a in zip(rows, listed, strict=True):
+        last_sync, _error = sync_status(lib, a.name)
+        when = _when(last_sync) if last_sync else _("never synced")
+        secret = secrets.get(str(r["password"]), str(r["password"]))
+        print(f"{r['name']}  {r['kind']}  {r['user']} @ {r['url']}  ({secret})")
         print("    " + _("{feeds} feeds, last sync {when}").format(feeds=r["feeds"], when=when))
         if r["last_error"]:
             error = translate_message(str(r["last_error"]))
