@@ -154,9 +154,8 @@ def _read_all_now(root: Path, m: _Manifest, *, locked: bool, check_bodies: bool)
             name = f"{shards}{fid}.idx.{refs.idx}.json"
             try:
                 docs = _read_table(name, _TABLES["idx"])
-                for d in docs:
-                    if not isinstance(d.get("id"), str) or d.get("feed_id") != fid:
-                        raise CorruptFile("an article without id or from another feed")
+                if not all(type(d.get("id")) is str and d.get("feed_id") == fid for d in docs):
+                    raise CorruptFile("an article without id or from another feed")
                 batch = _with_marks(docs, states)
             except FileNotFoundError:
                 missing("idx", fid, Path(name))
@@ -166,9 +165,9 @@ def _read_all_now(root: Path, m: _Manifest, *, locked: bool, check_bodies: bool)
                 reason = N_("unreadable (bad article: {x0})").format(x0=type(exc).__name__)
                 problems.append(_Problem("idx", fid, Path(name), reason))
             else:
-                for art in batch:
-                    articles[art.id] = art
-                    own.add(art.id)
+                keys = [art.id for art in batch]
+                articles.update(zip(keys, batch, strict=True))
+                own = set(keys)
         ids[fid] = own
         if check_bodies and refs.body:
             name = f"{shards}{fid}.body.{refs.body}.json"
