@@ -34,8 +34,9 @@ def run(capsys, *args, stdin: str | None = None, monkeypatch=None):
     return code, out, err
 
 
-def test_add_sync_list_remove(server, data_dir, capsys, monkeypatch):
-    code, out, err = run(
+def add_greader(capsys, monkeypatch, server, *extra: str):
+    """`account add greader` with the server's password on standard input."""
+    return run(
         capsys,
         "account",
         "add",
@@ -43,11 +44,14 @@ def test_add_sync_list_remove(server, data_dir, capsys, monkeypatch):
         server.url,
         "--user",
         "reader",
-        "--name",
-        "home",
+        *extra,
         stdin="s3cret\n",
         monkeypatch=monkeypatch,
     )
+
+
+def test_add_sync_list_remove(server, data_dir, capsys, monkeypatch):
+    code, out, err = add_greader(capsys, monkeypatch, server, "--name", "home")
     assert code == 0, err
     assert "added home" in out and "s3cret" not in out + err
     accounts = data_dir.parent / "config" / "accounts.json"
@@ -158,17 +162,7 @@ def test_plain_http_only_to_this_machine(data_dir, capsys):
 
 
 def test_sync_when_the_server_is_down(server, data_dir, capsys, monkeypatch):
-    run(
-        capsys,
-        "account",
-        "add",
-        "greader",
-        server.url,
-        "--user",
-        "reader",
-        stdin="s3cret\n",
-        monkeypatch=monkeypatch,
-    )
+    add_greader(capsys, monkeypatch, server)
     server.stop()
     code, out, err = run(capsys, "sync")
     assert code == 1 and err.strip().startswith("greader: 127.0.0.1: cannot connect")
@@ -178,17 +172,7 @@ def test_sync_when_the_server_is_down(server, data_dir, capsys, monkeypatch):
 
 
 def test_refresh_syncs_the_accounts_too(server, data_dir, capsys, monkeypatch):
-    run(
-        capsys,
-        "account",
-        "add",
-        "greader",
-        server.url,
-        "--user",
-        "reader",
-        stdin="s3cret\n",
-        monkeypatch=monkeypatch,
-    )
+    add_greader(capsys, monkeypatch, server)
     code, out, err = run(capsys, "refresh")
     assert code == 0, err
     assert "greader: 3 new" in out
@@ -198,17 +182,7 @@ def test_refresh_syncs_the_accounts_too(server, data_dir, capsys, monkeypatch):
 
 
 def test_add_on_an_account(server, data_dir, capsys, monkeypatch):
-    run(
-        capsys,
-        "account",
-        "add",
-        "greader",
-        server.url,
-        "--user",
-        "reader",
-        stdin="s3cret\n",
-        monkeypatch=monkeypatch,
-    )
+    add_greader(capsys, monkeypatch, server)
     code, out, err = run(
         capsys, "add", "https://blog.example/feed.xml", "--as-is", "--account", "greader"
     )

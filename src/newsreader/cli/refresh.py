@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # refresh imports httpx and feedparser: only `refresh` pays f
 
 def _cmd_refresh(lib: Library, args: argparse.Namespace) -> int:
     from newsreader.cli.sync import sync_accounts, sync_exit_code
-    from newsreader.ingest.refresh import OUTCOME_WORDS, Progress, refresh_sync
+    from newsreader.ingest.refresh import OUTCOME_WORDS, SKIPPED, Progress, refresh_sync
     from newsreader.sync.accounts import AccountError, Accounts
 
     try:
@@ -68,7 +68,7 @@ def _cmd_refresh(lib: Library, args: argparse.Namespace) -> int:
         synced = sync_exit_code(reports)
         # Both codes as one: the same, or some of the work failed ("partial"); with no feed
         # of its own fetched, the sync's alone.
-        fetched = any(r.outcome != "skipped" for r in summary.reports)
+        fetched = any(r.outcome != SKIPPED for r in summary.reports)
         code = synced if not fetched or code == synced else EXIT_PARTIAL
     _keep_search_current(lib)
     run_hook(lib, new_ids)

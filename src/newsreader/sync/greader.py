@@ -262,9 +262,9 @@ class GReaderClient:
         self.http.close()
 
 
-def _seconds(value: object, per_second: int) -> int:
+def _int(value: object) -> int:
     try:
-        return int(int(str(value)) // per_second)
+        return int(str(value))
     except (TypeError, ValueError):
         return 0
 
@@ -290,7 +290,7 @@ def _item(d: dict[str, Any]) -> RemoteItem | None:
     summary = d.get("summary") if isinstance(d.get("summary"), dict) else None
     html = str((content or summary or {}).get("content") or "")
     published = None
-    stamp = _seconds(d.get("published"), 1)
+    stamp = _int(d.get("published"))
     if stamp > 0:
         try:
             published = datetime.fromtimestamp(stamp, UTC)

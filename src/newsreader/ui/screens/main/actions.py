@@ -19,7 +19,7 @@ from newsreader.ui.screens.main.base import (
 from newsreader.views import View
 
 if TYPE_CHECKING:
-    pass
+    from newsreader.ui.screens.feed_health import AccountHealth
 
 
 class ActionsPart(MainBase):
@@ -85,9 +85,20 @@ class ActionsPart(MainBase):
         self.tags.sort_by = "count" if self.tags.sort_by == "name" else "name"
 
     def action_feed_health(self) -> None:
-        from newsreader.ingest.fulltext import mode_of
+        self._read_account_health()
+
+    @work(thread=True, exclusive=True, group="health", exit_on_error=False)
+    def _read_account_health(self) -> None:
+        """The accounts file and each account's status file, off the screen's thread."""
         from newsreader.sync import account_health
-        from newsreader.ui.screens.feed_health import AccountHealth, FeedHealthScreen
+        from newsreader.ui.screens.feed_health import AccountHealth
+
+        accounts = [AccountHealth(*a) for a in account_health(self.library)]
+        self.app.call_from_thread(self._show_feed_health, accounts)
+
+    def _show_feed_health(self, accounts: list[AccountHealth]) -> None:
+        from newsreader.ingest.fulltext import mode_of
+        from newsreader.ui.screens.feed_health import FeedHealthScreen
 
         def full_text(feed: Feed) -> str:
             own = "" if feed.full_text else _(" (config)")
@@ -99,7 +110,7 @@ class ActionsPart(MainBase):
             now=self.reader.now,
             full_text=full_text,
             set_full_text=self._store_full_text,
-            accounts=[AccountHealth(*a) for a in account_health(self.library)],
+            accounts=accounts,
         )
         self.app.push_screen(screen)
 

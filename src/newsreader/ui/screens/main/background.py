@@ -119,7 +119,7 @@ class BackgroundPart(MainBase):
         from newsreader.sync import accounts_state
 
         dirs = self.library.dirs
-        state = accounts_state(dirs.config)
+        state = await asyncio.to_thread(accounts_state, dirs.config)  # a file: off the loop
         if state is None:
             return ""
         if state:
