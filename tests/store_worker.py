@@ -1,6 +1,7 @@
 """Child process for the store's crash and two-process tests (run as a script, not collected).
 
-    store_worker.py crash ROOT START        commit batch START, START+1, ... until killed
+    store_worker.py crash ROOT START [pause] commit batch START, START+1, ... until killed
+                                            (pause: stop before the first manifest write)
     store_worker.py refresh ROOT ROUNDS SYNC      refresh-like batches: new and updated articles
     store_worker.py reader ROOT ROUNDS LOG SYNC   read/star changes until the refresher is done
                                                   (at least ROUNDS); intended end state -> LOG
@@ -69,17 +70,37 @@ def crash_batch(k: int) -> Batch:
     return batch
 
 
-def run_crash(root: Path, start: int) -> None:
+def run_crash(root: Path, start: int, pause: bool = False) -> None:
     store = Store(root)
     store.open()
     store.load()
     if start == 0:
         store.commit(Batch(feeds=[crash_feed(n) for n in range(CRASH_FEEDS)]))
+    if pause:
+        _pause_before_the_manifest()
     print("ready", flush=True)
     k = start
     while True:
         store.commit(crash_batch(k))
         k += 1
+
+
+def _pause_before_the_manifest() -> None:
+    """The next commit stops after its shard files are durable and before the manifest that
+    names them replaces the old one (the commit point), says "mid", and waits to be killed: a
+    kill there is certain, not a matter of timing."""
+    import newsreader.store.txn as txn
+    from newsreader.store import MANIFEST
+
+    write = txn._atomic_write
+
+    def paused(path: Path, payload: bytes, **kwargs: object) -> None:
+        if path.name == MANIFEST:
+            print("mid", flush=True)
+            time.sleep(60)
+        write(path, payload, **kwargs)  # type: ignore[arg-type]
+
+    txn._atomic_write = paused  # type: ignore[assignment]
 
 
 # ------------------------------------------------------------------ two processes at once
@@ -187,7 +208,7 @@ def run_reader(root: Path, rounds: int, log: Path, sync: Path) -> None:
 def main() -> None:
     mode, root = sys.argv[1], Path(sys.argv[2])
     if mode == "crash":
-        run_crash(root, int(sys.argv[3]))
+        run_crash(root, int(sys.argv[3]), pause=sys.argv[4:] == ["pause"])
     elif mode == "refresh":
         run_refresh(root, int(sys.argv[3]), Path(sys.argv[4]))
     elif mode == "reader":

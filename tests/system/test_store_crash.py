@@ -22,10 +22,10 @@ KILLS = 40
 SHARD = re.compile(r"(.+)\.(idx|body|state)\.(\d+)\.json")
 
 
-def start(root: Path, k: int) -> subprocess.Popen[str]:
+def start(root: Path, k: int, *, pause: bool = False) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(WORKER.parent), *sys.path]))
     proc = subprocess.Popen(
-        [sys.executable, str(WORKER), "crash", str(root), str(k)],
+        [sys.executable, str(WORKER), "crash", str(root), str(k), *(["pause"] if pause else [])],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -88,25 +88,40 @@ def check(root: Path) -> int:
 
 @pytest.mark.slow
 def test_sigkill_at_random_moments_leaves_whole_batches(tmp_path: Path) -> None:
+    """Every other run is killed at a random moment (anywhere: building a batch, writing its
+    files side by side, replacing the manifest, between commits); the others are killed where a
+    crash hurts most, every shard file of a batch durable and the manifest not yet replaced (the
+    worker stops there and says so). Counting random kills that happened to land mid-write made
+    this test depend on the machine's speed: about 30% did here, 4 of 40 in one clean clone."""
     rng = random.Random()
     root = tmp_path / "data"
     k = 0
-    mid_commit = 0
+    random_mid = certain_mid = 0
     started = time.monotonic()
-    for _ in range(KILLS):
-        proc = start(root, k)
-        time.sleep(rng.uniform(0.0, 0.12))
+    for trial in range(KILLS):
+        certain = trial % 2 == 1
+        proc = start(root, k, pause=certain)
+        if certain:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "mid"
+        else:
+            time.sleep(rng.uniform(0.0, 0.12))
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=10)
         assert proc.returncode == -signal.SIGKILL, "the worker stopped before it was killed"
-        mid_commit += leftovers(root) > 0
+        landed = leftovers(root) > 0
+        if certain:
+            assert landed, "the paused commit left no files newer than the manifest"
+            certain_mid += 1
+        else:
+            random_mid += landed
         k = check(root)
         assert leftovers(root) == 0  # open() cleaned up
     elapsed = time.monotonic() - started
-    assert k >= 10, f"only {k} batches committed in {KILLS} runs"
-    # Kills must land inside a commit's writing, or this test proves little. Since a commit
-    # writes its files side by side (session 7) that phase is shorter: about 30% of kills land
-    # in it (9-12 of 32 in four runs; it was over a third), so 40 kills and at least 6 mid-write
-    # (fewer than 6 of 40 at p = 0.3: about 1 in 200 runs).
-    assert mid_commit >= 6, f"only {mid_commit} of {KILLS} kills landed mid-commit"
+    print(
+        f"\nstore SIGKILL: {certain_mid} at the commit point, {random_mid} of {KILLS // 2} "
+        f"random kills mid-write, {k} batches"
+    )
+    assert k >= 5, f"only {k} batches committed in {KILLS} runs"
+    assert certain_mid == KILLS // 2
     assert elapsed < 40
