@@ -1,3 +1,3 @@
-from newsreader.cli import main
+from newsreader.launch import main
 
 raise SystemExit(main())

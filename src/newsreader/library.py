@@ -21,6 +21,7 @@ from itertools import chain
 from pathlib import Path
 
 from newsreader import image_cache, tagging
+from newsreader.collector import paused
 from newsreader.config import FULL_TEXT_MODES, Retention, Settings, load_settings
 from newsreader.feed_urls import LibraryError, normalise_feed_url
 from newsreader.filters import Rule, rules_from
@@ -35,7 +36,7 @@ from newsreader.opml import AddedFeeds, Skipped
 from newsreader.paths import Dirs, resolve_dirs
 from newsreader.queries import SavedSearches
 from newsreader.sanitize import clean_line
-from newsreader.store import Batch, CommitResult, Snapshot, Store, StoreError, gc_paused
+from newsreader.store import Batch, CommitResult, Snapshot, Store, StoreError
 from newsreader.to_markdown import article_markdown
 
 
@@ -89,7 +90,7 @@ class Library:
                 )
             ) from None
         store = Store(Path(dirs.data))
-        with gc_paused():  # ~10 objects per article, no cycles among them (store/recovery.py)
+        with paused():  # ~10 objects per article, no cycles among them (collector.py)
             warnings = store.open()
             lib = cls(dirs=dirs, settings=settings, store=store, warnings=list(warnings))
             lib._load()

@@ -55,3 +55,15 @@ def test_defaults_from_a_minimal_document() -> None:
     )
     assert back.published == datetime.fromtimestamp(0, UTC)
     assert back.tags == [] and back.own_tags == [] and back.enclosures == []
+
+
+def test_first_seen_times_reused_across_articles_stay_each_articles_own() -> None:
+    # The load reuses the last first-seen datetime it made; articles of different fetches,
+    # interleaved, must still each get their own.
+    stamps = [1_700_000_000.5, 1_700_000_000.5, 1_800_000_000.25, 1_700_000_000.5, 0.0, 0.0]
+    arts = [
+        Article.from_index_dict({"id": f"a{i}", "feed_id": "f", "first_seen": s})
+        for i, s in enumerate(stamps)
+    ]
+    assert [a.first_seen.timestamp() for a in arts] == stamps
+    assert all(a.first_seen.tzinfo is UTC for a in arts)

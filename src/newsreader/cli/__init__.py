@@ -45,6 +45,7 @@ from newsreader.cli.feeds import (
 )
 from newsreader.cli.reading import _cmd_read, _cmd_search, _cmd_show, _cmd_unread, _quick_search
 from newsreader.cli.refresh import _cmd_refresh, refresh_exit_code
+from newsreader.collector import paused
 from newsreader.config import ConfigError
 from newsreader.i18n import _
 from newsreader.library import Library, LibraryError
@@ -223,14 +224,8 @@ def _open(data_dir: str | None, *, writing: bool = False) -> Library:
     # in the reader stalls a frame). `main` unfreezes on the way out, for in-process callers.
     # Frozen before the collector is back on: its first pass would walk every object the load
     # made (0.13 s at 100,000 articles).
-    was = gc.isenabled()
-    gc.disable()
-    try:
+    with paused(freeze=True):
         lib = Library.open(data_dir)
-        gc.freeze()
-    finally:
-        if was:
-            gc.enable()
     i18n.set_language(i18n.resolve_language(lib.settings.ui.language))
     if writing and lib.read_only:
         lib.close()

@@ -17,6 +17,7 @@ from newsreader.cli.common import (
     _print_articles,
     _print_search,
 )
+from newsreader.collector import paused
 from newsreader.i18n import _
 from newsreader.library import Library
 from newsreader.marks import Marks
@@ -97,8 +98,9 @@ def _cmd_read(
 ) -> int:
     """No subcommand: the reader on a terminal; a headline list when output is not a terminal."""
     if sys.stdout.isatty() and sys.stdin.isatty():
-        from newsreader.ui.app import NewsReaderApp
-        from newsreader.ui.widgets.article_image import prepare_images
+        with paused(freeze=True):  # ~200 modules of long-lived objects (launch.py)
+            from newsreader.ui.app import NewsReaderApp
+            from newsreader.ui.widgets.article_image import prepare_images
 
         prepare_images(lib.settings.images.show, image_cache.folder(lib.dirs.data).is_dir())
         app = NewsReaderApp(lib, refresh_on_start=refresh_on_start)

@@ -99,7 +99,6 @@ from newsreader.store.recovery import (
     _open_dir,
     _read_all,
     _sweep,
-    gc_paused,
 )
 from newsreader.store.txn import Batch, CommitResult, _Txn
 
@@ -401,7 +400,6 @@ class Store:
 
 
 __all__ = [
-    "gc_paused",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "AtomicJSONStorage",

@@ -16,10 +16,18 @@ class Catalogue:
     generation against the manifest before it trusts them. `base` is the base of the three-way
     merge of feed rows."""
 
-    owner: dict[str, str] = field(default_factory=dict)  # article id -> feed id
     ids: dict[str, set[str]] = field(default_factory=dict)  # feed id -> its article ids
     owner_gen: dict[str, int] = field(default_factory=dict)  # feed id -> idx generation
     base: dict[str, dict[str, Any]] = field(default_factory=dict)  # feed id -> row
+    # article id -> feed id, made from `ids` when a commit first asks (not at open: 100,000
+    # entries cost ~20 ms of the reader's start, and a reader that only reads never asks).
+    _owner: dict[str, str] | None = None
+
+    @property
+    def owner(self) -> dict[str, str]:
+        if self._owner is None:
+            self._owner = {aid: fid for fid, own in self.ids.items() for aid in own}
+        return self._owner
 
     @classmethod
     def of(
@@ -27,7 +35,6 @@ class Catalogue:
     ) -> Catalogue:
         """The catalogue of a full read of `m`: its article ids per feed and its feed rows."""
         return cls(
-            owner={aid: fid for fid, own in ids.items() for aid in own},
             ids=ids,
             owner_gen={fid: refs.idx for fid, refs in m.shards.items()},
             base={fid: dict(row) for fid, row in rows.items()},
@@ -42,19 +49,23 @@ class Catalogue:
 
     def note_ids(self, fid: str, gen: int, ids: Iterable[str]) -> None:
         """Feed `fid` holds exactly `ids`, as read from (or written to) its index at `gen`."""
-        for aid in self.ids.get(fid, ()):
-            if self.owner.get(aid) == fid:
-                del self.owner[aid]
+        owner = self._owner
+        if owner is not None:
+            for aid in self.ids.get(fid, ()):
+                if owner.get(aid) == fid:
+                    del owner[aid]
         self.ids[fid] = set(ids)
-        for aid in self.ids[fid]:
-            self.owner[aid] = fid
+        if owner is not None:
+            for aid in self.ids[fid]:
+                owner[aid] = fid
         self.owner_gen[fid] = gen
 
     def forget(self, fid: str) -> None:
         """Feed `fid` was removed: its articles and its row go."""
+        owner = self._owner
         for aid in self.ids.pop(fid, ()):
-            if self.owner.get(aid) == fid:
-                del self.owner[aid]
+            if owner is not None and owner.get(aid) == fid:
+                del owner[aid]
         self.owner_gen.pop(fid, None)
         self.base.pop(fid, None)
 
