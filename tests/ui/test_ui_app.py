@@ -702,3 +702,39 @@ async def test_own_tags_on_one_article(data, tmp_path):
         assert "Merkliste" in screen_text(app)  # the tag pane and the article's tag line
     with open_library(data) as lib:
         assert lib.articles[art.id].own_tags == ["Merkliste"]
+
+
+async def test_the_tag_counts_come_after_the_first_frame_and_late_callbacks_still_run(
+    data, tmp_path, monkeypatch
+):
+    # Textual holds back the frame it composes during start-up; the tag pane's counts (a walk
+    # over every article) wait for the first frame drawn after it, and then arrive.
+    app = make_app(data, tmp_path)
+    order: list[str] = []
+    original_hook = app.post_display_hook
+
+    def noting() -> None:
+        if app._painted and "drawn" not in order:
+            order.append("drawn")
+        original_hook()
+        if app._painted and "drawn" not in order:
+            order.append("drawn")
+
+    original_fill = MainScreen._fill_tags
+
+    def fill(self: MainScreen) -> None:
+        order.append("tags")
+        original_fill(self)
+
+    monkeypatch.setattr(MainScreen, "_fill_tags", fill)
+    app.post_display_hook = noting  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        assert order[:2] == ["drawn", "tags"]
+        assert any(v.kind.value == "tag" for v in screen.tags.views)  # the pane is filled
+        late: list[int] = []
+        app.after_first_paint(lambda: late.append(1))
+        await settle(pilot, app)
+        assert late == [1]

@@ -52,6 +52,9 @@ class NewsReaderApp(App[None]):
             ui.refresh_on_start if refresh_on_start is None else refresh_on_start
         )
         self._signals: list[int] = []
+        self._started = False  # Textual's start-up is over (its Ready event came)
+        self._painted = False  # a frame has been drawn since
+        self._after_paint: list[Callable[[], object]] = []
         self._stopping: asyncio.Task[None] | None = None
         self.exit_message: str | None = None  # printed by the caller once the terminal is back
         keys = resolve_keymap(library.settings.keys, _widget_bindings())
@@ -88,6 +91,27 @@ class NewsReaderApp(App[None]):
             )
         self.push_screen(self._first_screen())
         self._install_signal_handlers()
+
+    def after_first_paint(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once the first frame is on the terminal (after the next frame, once it
+        is). Textual composes a first frame inside its start-up batch and holds it back, so
+        `call_after_refresh` from a screen's mount runs before anything is drawn: work there
+        (the tag pane's counts: 0.09 s at 100,000 articles) delayed the first paint."""
+        if self._painted:
+            self.call_after_refresh(callback)
+        else:
+            self._after_paint.append(callback)
+
+    def on_ready(self) -> None:
+        self._started = True
+        self.screen.refresh()  # the frame held back during start-up: compose it again, now
+
+    def post_display_hook(self) -> None:
+        if self._started and not self._painted:
+            self._painted = True
+            waiting, self._after_paint = self._after_paint, []
+            for callback in waiting:
+                self.call_later(callback)
 
     def _install_signal_handlers(self) -> None:
         """SIGTERM (shutdown, kill) and SIGHUP (terminal closed): save marks, then exit."""
