@@ -166,7 +166,7 @@ async def test_c_without_other_reports_says_so(data, tmp_path):
 # ---------------------------------------------------------------------- folded copies
 
 
-def test_copy_groups_wait_for_the_index_and_drop_a_stale_map():
+def test_copy_groups_wait_for_the_index_and_come_from_a_worker():
     a, b, c = (Article(id=x, feed_id=f"feed-{x}", guid=x, headline="Same") for x in "abc")
     lib = SimpleNamespace(revision=1, articles={x.id: x for x in (a, b, c)})
     asked: list[str] = []
@@ -187,9 +187,18 @@ def test_copy_groups_wait_for_the_index_and_drop_a_stale_map():
     groups.changed()  # articles changed while the worker worked: its map is stale
     groups.index_built(1, worked_out, changes)
     asked.clear()
-    assert groups.copies() == {"a": ["b"], "b": ["a"]} and len(asked) == 3  # worked out again
+    # Never worked out on the caller's (the screen's) thread: a worker is asked for it.
+    assert groups.ready and groups.needs_worker
+    assert groups.copies() == {} and asked == []
+    changes = groups.changes
+    assert groups.adopt(Fold.COPIES, groups.work_out(), changes) and len(asked) == 3
+    assert not groups.needs_worker
+    assert groups.copies() == {"a": ["b"], "b": ["a"]}
     assert groups.copies() is groups.copies() and len(asked) == 3  # once per change
     assert {x.id for x in groups.with_copies([a, c])} == {"a", "b", "c"}
+    groups.changed()  # the map in hand stands until the worker has a new one
+    assert groups.needs_worker and groups.copies() == {"a": ["b"], "b": ["a"]}
+    assert len(asked) == 3
     groups.set_mode(Fold.NONE)
     assert groups.copies() == {} and [x.id for x in groups.with_copies([a])] == ["a"]
     # Story groups come only from a worker: none until one is adopted, stale ones dropped.

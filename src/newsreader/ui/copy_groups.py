@@ -4,12 +4,14 @@ Three modes, cycled with `F`: each *copy* of an article on its own row or not (t
 exact and near-identical copies: the same link, or the same headline within two days, in any
 feed), and *stories*, where other feeds' reports of the same event fold into the row as well.
 
-`Library.copies` is a few dict lookups per article, but it needs the related index: asked before
-the index is built, it would build it on the screen's thread (about a second at 25,000
-articles). So folding starts once the screen's index worker reports the index built, and the map
-is worked out once per change of the articles (the first time by that worker), not per list
-fill. Story groups cost more (~1 s at 25,000 articles): they are always worked out in a worker
-(`needs_worker`), and until it reports, the previous map (or none) stands.
+`Library.copies` needs the related index: asked before the index is built, it would build it on
+the screen's thread (about a second at 25,000 articles). So folding starts once the screen's
+index worker reports the index built (with the first copies map), and after every change of the
+articles the map is worked out again in a worker (`needs_worker`); until it reports, the
+previous map (or none) stands. Copies cost a few dict lookups per copy, so a headline repeated
+by hundreds of articles costs hundreds squared: the bench corpus at 100,000 articles has 29
+million copy entries, 39 s of CPU (it had been worked out on the screen's thread after every
+refresh). Story groups cost more (~1 s at 25,000 articles), the same way.
 """
 
 from __future__ import annotations
@@ -56,12 +58,8 @@ class CopyGroups:
 
     @property
     def needs_worker(self) -> bool:
-        """Story groups are wanted and the map in hand is not for the articles now."""
-        return (
-            self.mode is Fold.STORIES
-            and self.ready
-            and self._worked_for != (self.mode, self.changes)
-        )
+        """Folding is on and the map in hand is not for the articles now."""
+        return self.enabled and self.ready and self._worked_for != (self.mode, self.changes)
 
     def index_built(
         self, revision: int, copies: dict[str, list[str]] | None = None, changes: int = -1
@@ -82,10 +80,9 @@ class CopyGroups:
         return True
 
     def changed(self) -> None:
-        """Articles came, went or changed: work the groups out again when next asked."""
+        """Articles came, went or changed: the groups are worked out again (in a worker); the
+        map in hand stands until then (an article it names that is gone folds nothing)."""
         self.changes += 1
-        if self.mode is not Fold.STORIES:
-            self._copies = None  # story groups stay until the worker has new ones
 
     def set_mode(self, mode: Fold) -> None:
         if mode is not self.mode:
@@ -98,9 +95,6 @@ class CopyGroups:
         while folding is off or the index is not built yet."""
         if not self.enabled or not self.ready:
             return {}
-        if self._copies is None and self.mode is Fold.COPIES:
-            self._copies = self.work_out(Fold.COPIES)
-            self._worked_for = (Fold.COPIES, self.changes)
         return self._copies or {}
 
     def work_out(self, mode: Fold | None = None) -> dict[str, list[str]]:

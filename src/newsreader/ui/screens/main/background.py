@@ -223,7 +223,8 @@ class BackgroundPart(MainBase):
 
     @work(thread=True, exclusive=True, group="groups", exit_on_error=False)
     def _work_out_groups(self) -> None:
-        """Story groups for the folded headline list (about a second at 25,000 articles)."""
+        """Copies or story groups for the folded headline list (story groups: about a second
+        at 25,000 articles; copies of a headline hundreds of articles repeat: as long)."""
         groups = self.copy_groups
         mode, changes = groups.mode, groups.changes
         worked = groups.work_out(mode)
