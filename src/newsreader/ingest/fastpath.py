@@ -110,7 +110,7 @@ def eligible(text: str) -> bool:
     parsers read alike. One pass over the tags: every name known (and its namespace prefix bound
     to the usual URI), tags balanced, no element inside a text element (`<title>a<link/>b</title>`
     reads differently in the two parsers), no stray `<` or `]]>`, one root, nothing after it."""
-    if _rs is None or not text.startswith("<") or _NO_GO.search(text):
+    if _rs is None or not text.startswith("<") or _no_go(text):
         return False
     bound = {m.group(1): m.group(2) for m in _XMLNS.finditer(text)}
     known: set[tuple[str, str]] = set()
@@ -148,6 +148,12 @@ def eligible(text: str) -> bool:
         else:
             done = not stack
     return done
+
+
+def _no_go(text: str) -> bool:
+    """XHTML content or xml:base somewhere. The regex only where a substring search (a fast C
+    scan) finds its words: alone it cost 0.5 ms per 150 KB feed, 5% of a parse."""
+    return "xml:base" in text or ("xhtml" in text and _NO_GO.search(text) is not None)
 
 
 def _known_name(key: tuple[str, str], bound: dict[str, str]) -> bool:
