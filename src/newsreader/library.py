@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
@@ -347,6 +347,11 @@ class Library:
         return [
             self.articles[i] for i in self.related_index.copies(article.id) if i in self.articles
         ]
+
+    def copy_map(self) -> Mapping[str, list[str]]:
+        """`copies` of every article that has any, as ids, worked out per article when asked
+        (indexes/related/copies.py): what folding the headline list reads."""
+        return self.related_index.copy_map()
 
     def story_groups(self) -> dict[str, list[str]]:
         """Every article's same-story group (copies, and other feeds' reports of the event),

@@ -176,6 +176,7 @@ def test_copy_groups_wait_for_the_index_and_come_from_a_worker():
         return [b] if article is a else [a] if article is b else []
 
     lib.copies = copies
+    lib.copy_map = lambda: {x.id: [c.id for c in found] for x in (a, b, c) if (found := copies(x))}
     groups = CopyGroups(lambda: lib)  # type: ignore[arg-type, return-value]
     # Before the index is built nothing is asked (it would build the index on this thread).
     assert groups.copies() == {} and asked == [] and not groups.ready

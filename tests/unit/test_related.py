@@ -448,3 +448,54 @@ def test_story_groups_fold_other_feeds_reports_of_one_event_and_never_chain() ->
     # Only the ids asked about are grouped.
     assert index.stories(["t", "other"]) == {}
     assert set(index.same_story("t")) >= {"s"}
+
+
+def test_the_copy_map_agrees_with_copies_for_every_article() -> None:
+    # The map works copies out per article from shared keys (no pair lists); it must say what
+    # `copies` says: same link at any distance, same headline within two days only (a daily
+    # headline is not a copy of last week's), undated articles, a bucket hundreds long.
+    daily = "Die Lage am Morgen: was heute wichtig ist"
+    arts = [art(f"d{i}", daily, days=i * 0.8, feed=f"f{i % 3}") for i in range(40)]
+    arts += [art(f"l{i}", f"Andere Überschrift Nummer {i}", link="https://x.org/a", days=i * 5)
+             for i in range(4)]  # fmt: skip
+    arts.append(art("u1", daily, feed="guardian"))
+    undated = Article(id="u2", feed_id="spiegel", guid="u2", headline=daily, dated=False)
+    arts.append(undated)
+    arts += [
+        art(f"m{i}", "Zölle auf Importe aus China steigen weiter", days=i % 3) for i in range(300)
+    ]
+    arts += [art(f"s{i}", f"Einzelne Meldung ohne Kopie Nummer {i}") for i in range(50)]
+    articles = {a.id: a for a in arts}
+    index = RelatedIndex(articles, lambda fid: FEEDS.get(fid, fid))
+    index.add_many(articles.values())
+    cmap = index.copy_map()
+    for aid in articles:
+        expected = index.copies(aid)
+        if expected:
+            assert aid in cmap and cmap[aid] == expected, aid
+        elif aid in cmap:
+            assert cmap[aid] == [], aid  # a shared headline, but days apart
+    assert "s3" not in cmap and len(cmap["m0"]) == 299
+    assert cmap["d0"] == index.copies("d0") and "d10" not in cmap["d0"]  # 8 days apart
+    index.remove("m1")  # the map is a snapshot: a later change to the index does not reach it
+    assert "m1" in cmap["m0"]
+
+
+def test_the_copy_maps_mates_of_many_are_their_copies_together() -> None:
+    # `with_mates` (mark all read in a view) must equal the union of each one's copies.
+    daily = "Die Lage am Morgen: was heute wichtig ist"
+    arts = [art(f"d{i}", daily, days=i * 0.8, feed=f"f{i % 3}") for i in range(40)]
+    arts += [art(f"l{i}", f"Andere Überschrift {i} hier", link="https://x.org/a", days=i * 5)
+             for i in range(4)]  # fmt: skip
+    title = "Undatiert, aber lang genug"
+    arts.append(Article(id="u", feed_id="spiegel", guid="u", headline=title))
+    arts.append(Article(id="u2", feed_id="tagesschau", guid="u2", headline=title, dated=False))
+    articles = {a.id: a for a in arts}
+    index = RelatedIndex(articles, lambda fid: FEEDS.get(fid, fid))
+    index.add_many(articles.values())
+    cmap = index.copy_map()
+    rng = random.Random(7)
+    for _ in range(200):
+        chosen = rng.sample(sorted(articles), rng.randint(1, 12))
+        expected = set(chosen).union(*(index.copies(a) for a in chosen))
+        assert cmap.with_mates(chosen) == expected, chosen

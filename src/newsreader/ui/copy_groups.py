@@ -8,17 +8,18 @@ feed), and *stories*, where other feeds' reports of the same event fold into the
 the screen's thread (about a second at 25,000 articles). So folding starts once the screen's
 index worker reports the index built (with the first copies map), and after every change of the
 articles the map is worked out again in a worker (`needs_worker`); until it reports, the
-previous map (or none) stands. Copies cost a few dict lookups per copy, so a headline repeated
-by hundreds of articles costs hundreds squared: the bench corpus at 100,000 articles has 29
-million copy entries, 39 s of CPU (it had been worked out on the screen's thread after every
-refresh). Story groups cost more (~1 s at 25,000 articles), the same way.
+previous map (or none) stands (it had been worked out on the screen's thread after every
+refresh: 1.4 s at 25,000 articles of the bench corpus, whose headlines repeat). The copies map
+(indexes/related/copies.py) works each article's copies out when the list asks; story groups
+cost more (~1 s at 25,000 articles).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 
+from newsreader.indexes.related import CopyMap
 from newsreader.library import Library
 from newsreader.models import Article
 
@@ -43,7 +44,7 @@ class CopyGroups:
         self._library = library
         self.mode = mode
         self._built = -1  # the Library.revision whose related index is built
-        self._copies: dict[str, list[str]] | None = None
+        self._copies: Mapping[str, list[str]] | None = None
         self._worked_for: tuple[Fold, int] | None = None  # (mode, changes) of `_copies`
         self.changes = 0  # bumped by `changed`: a map worked out before it is stale
 
@@ -62,7 +63,7 @@ class CopyGroups:
         return self.enabled and self.ready and self._worked_for != (self.mode, self.changes)
 
     def index_built(
-        self, revision: int, copies: dict[str, list[str]] | None = None, changes: int = -1
+        self, revision: int, copies: Mapping[str, list[str]] | None = None, changes: int = -1
     ) -> None:
         """The index worker built the index of `revision`, and maybe worked out `copies` (in
         the copies mode) when `changes` was the count of changes."""
@@ -71,7 +72,7 @@ class CopyGroups:
             if copies is not None:
                 self.adopt(Fold.COPIES, copies, changes)
 
-    def adopt(self, mode: Fold, groups: dict[str, list[str]], changes: int) -> bool:
+    def adopt(self, mode: Fold, groups: Mapping[str, list[str]], changes: int) -> bool:
         """A worker's map for `mode` at `changes`; False (and ignored) when either moved on."""
         if mode is not self.mode or changes != self.changes:
             return False
@@ -90,27 +91,24 @@ class CopyGroups:
             self._copies = None
             self._worked_for = None
 
-    def copies(self) -> dict[str, list[str]]:
+    def copies(self) -> Mapping[str, list[str]]:
         """Article id -> the ids it shares a row with, for every article that has any; empty
         while folding is off or the index is not built yet."""
         if not self.enabled or not self.ready:
             return {}
         return self._copies or {}
 
-    def work_out(self, mode: Fold | None = None) -> dict[str, list[str]]:
+    def work_out(self, mode: Fold | None = None) -> Mapping[str, list[str]]:
         """Every article's row mates in `mode` (the current one by default), from the built
-        index: copies take ~50 ms at 25,000 articles, story groups ~1 s (a worker's job)."""
+        index: the copies map 0.07 s at 25,000 articles (each article's copies worked out when
+        the list asks), story groups ~1 s. A worker's job either way."""
         lib = self._library()
         mode = self.mode if mode is None else mode
         if mode is Fold.STORIES:
             return lib.story_groups()
         if mode is Fold.NONE:
             return {}
-        return {
-            article.id: [c.id for c in found]
-            for article in list(lib.articles.values())
-            if (found := lib.copies(article))
-        }
+        return lib.copy_map()
 
     def with_copies(self, articles: Iterable[Article]) -> list[Article]:
         """The articles and, while folding, every article sharing their rows, each once."""
@@ -119,6 +117,11 @@ class CopyGroups:
         if not copies:
             return list(chosen.values())
         known = self._library().articles
+        if isinstance(copies, CopyMap):  # all at once (mark all read: every article of a view)
+            for other in copies.with_mates(chosen):
+                if other not in chosen and other in known:
+                    chosen[other] = known[other]
+            return list(chosen.values())
         for article_id in list(chosen):
             for other in copies.get(article_id, ()):
                 if other not in chosen and other in known:

@@ -27,6 +27,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from newsreader.indexes import terms as text_terms
+from newsreader.indexes.related.copies import CopyMap
+from newsreader.indexes.related.copies import copy_keys as _copy_keys
+from newsreader.indexes.related.copies import is_copy as _copy
 from newsreader.indexes.related.features import Doc, bm25_tf, features, name_terms
 from newsreader.indexes.related.reasons import explain
 from newsreader.models import Article
@@ -50,7 +53,6 @@ STORY_RELEVANCE = 0.35  # this much text relevance, close in time, with a shared
 STORY_NAMES = 4.0  # ... sharing names of this much IDF together (about two rare ones)
 STORY_WINDOW = 3 * 86_400.0
 STORY_NAME_POSTINGS = 2_000  # a name on more articles than this finds no story by itself
-COPY_WINDOW = 2 * 86_400.0  # same normalised headline within this many seconds: a copy
 VISIT_BUDGET = 12_000  # postings walked per query before common features are only re-scored
 _DAY = 86_400.0
 
@@ -212,6 +214,11 @@ class RelatedIndex:
                 found |= self._copy_keys.get(key, set())
             found.discard(article_id)
             return sorted(o for o in found if _copy(doc, self._docs[o]))
+
+    def copy_map(self) -> CopyMap:
+        """Every article's copies at once, for folding the list (see copies.py)."""
+        with self._lock:
+            return CopyMap.of(self._docs, self._copy_keys)
 
     def coverage(self, article_id: str, k: int = 8) -> list[str]:
         """The same story from other feeds: copies first, then other reports of the event."""
@@ -550,20 +557,3 @@ class RelatedIndex:
                 )
             )
         return out
-
-
-def _copy_keys(doc: Doc) -> tuple[str, ...]:
-    keys = []
-    if doc.link:
-        keys.append("l:" + doc.link)
-    if len(doc.title) >= 12:  # "Liveblog", "Kommentar": too short to say it is the same
-        keys.append("t:" + doc.title)
-    return tuple(keys)
-
-
-def _copy(a: Doc, b: Doc) -> bool:
-    if a.link and a.link == b.link:
-        return True
-    if not a.title or a.title != b.title:
-        return False
-    return a.ts is None or b.ts is None or abs(a.ts - b.ts) <= COPY_WINDOW

@@ -7,6 +7,7 @@ import asyncio
 import gc
 import os
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -208,7 +209,7 @@ class BackgroundPart(MainBase):
             self._fill_headlines(keep=self.headlines.article_id)
 
     def _indexes_built(
-        self, revision: int, copies: dict[str, list[str]] | None, changes: int
+        self, revision: int, copies: Mapping[str, list[str]] | None, changes: int
     ) -> None:
         # The related and search indexes (hundreds of thousands of objects at 100k articles)
         # live as long as the cache: out of the collector's passes, as the loaded cache is
@@ -231,7 +232,7 @@ class BackgroundPart(MainBase):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._groups_worked_out, mode, worked, changes)
 
-    def _groups_worked_out(self, mode: Fold, worked: dict[str, list[str]], changes: int) -> None:
+    def _groups_worked_out(self, mode: Fold, worked: Mapping[str, list[str]], changes: int) -> None:
         if self.copy_groups.adopt(mode, worked, changes):
             self._fill_headlines(keep=self.headlines.article_id)
 
