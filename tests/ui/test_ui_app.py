@@ -7,6 +7,7 @@ import pytest
 from newsreader.ingest.refresh import refresh
 from newsreader.library import Library
 from newsreader.ui.screens.main import MainScreen
+from newsreader.ui.screens.main import base as main_base
 from newsreader.ui.widgets.article_view import ArticleView
 from newsreader.ui.widgets.headline_list import HeadlineList
 from newsreader.ui.widgets.tag_pane import TagPane
@@ -707,8 +708,8 @@ async def test_own_tags_on_one_article(data, tmp_path):
 async def test_the_tag_counts_come_after_the_first_frame_and_late_callbacks_still_run(
     data, tmp_path, monkeypatch
 ):
-    # Textual holds back the frame it composes during start-up; the tag pane's counts (a walk
-    # over every article) wait for the first frame drawn after it, and then arrive.
+    # Textual holds back the frame it composes during start-up; in a large cache the tag pane's
+    # counts (a walk over every article) wait for the first frame drawn after it, then arrive.
     app = make_app(data, tmp_path)
     order: list[str] = []
     original_hook = app.post_display_hook
@@ -727,6 +728,7 @@ async def test_the_tag_counts_come_after_the_first_frame_and_late_callbacks_stil
         original_fill(self)
 
     monkeypatch.setattr(MainScreen, "_fill_tags", fill)
+    monkeypatch.setattr(main_base, "TAGS_WITH_FIRST_FRAME", 10)  # the demo as a large cache
     app.post_display_hook = noting  # type: ignore[method-assign]
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot, app)
