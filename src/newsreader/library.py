@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -70,6 +71,9 @@ class Library:
     search_version: int = 0  # bumped when a sync changed the search index
     _saved: SavedSearches | None = None
     _rules: list[Rule] | None = None
+    # One related-index build at a time: the screen's index worker and an article's worker
+    # both ask for it at start; each had built its own (twice the CPU and memory).
+    _related_lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ----------------------------------------------------------------- opening
 
@@ -120,11 +124,23 @@ class Library:
 
     @property
     def related_index(self) -> RelatedIndex:
-        if self._related is None:
-            index = RelatedIndex(self.articles, self.feed_title, self._user_feed_tags)
-            index.add_many(list(self.articles.values()))  # a copy: the UI may add meanwhile
-            self._related = index
-        return self._related
+        index = self._related
+        if index is not None:
+            return index
+        with self._related_lock:
+            index = self._related
+            if index is None:
+                articles = self.articles
+                index = RelatedIndex(articles, self.feed_title, self._user_feed_tags)
+                index.add_many(list(articles.values()))  # a copy: the UI may add meanwhile
+                if self.articles is articles:  # not replaced by a reload meanwhile
+                    self._related = index
+        return index
+
+    @property
+    def related_ready(self) -> bool:
+        """The related index is built: asking for related stories will not build it."""
+        return self._related is not None
 
     @property
     def search_index(self) -> SearchIndex:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from newsreader.indexes.related import RelatedIndex
 from newsreader.ingest.refresh import refresh
 from newsreader.library import Library
 from newsreader.ui.screens.main import MainScreen
@@ -740,3 +741,32 @@ async def test_the_tag_counts_come_after_the_first_frame_and_late_callbacks_stil
         app.after_first_paint(lambda: late.append(1))
         await settle(pilot, app)
         assert late == [1]
+
+
+async def test_an_article_opened_before_the_index_shows_now_and_its_related_stories_after(
+    data, tmp_path, monkeypatch
+):
+    # In a large cache the related index takes seconds: the article opened meanwhile shows at
+    # once, its related stories once the index is built; and the index is built once (the
+    # article's worker had built a second one beside the index worker's).
+    monkeypatch.setattr(main_base, "INDEX_DELAY", 3600.0)  # the index worker waits
+    app = make_app(data, tmp_path)
+    built: list[int] = []
+    original = RelatedIndex.add_many
+
+    def counting(self: RelatedIndex, articles) -> None:  # noqa: ANN001
+        built.append(1)
+        original(self, articles)
+
+    monkeypatch.setattr(RelatedIndex, "add_many", counting)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_first(pilot, app)
+        await settle(pilot, app)
+        view = screen.query_one(ArticleView)
+        first = screen.query_one(HeadlineList).articles[0]
+        assert view.article_id == first.id and view.related_ids == []
+        assert not app.library.related_ready and built == []
+        screen._build_indexes()
+        await settle(pilot, app)
+        assert app.library.related_ready and len(built) == 1
+        assert view.article_id == first.id and len(view.related_ids) > 0

@@ -499,3 +499,30 @@ def test_the_copy_maps_mates_of_many_are_their_copies_together() -> None:
         chosen = rng.sample(sorted(articles), rng.randint(1, 12))
         expected = set(chosen).union(*(index.copies(a) for a in chosen))
         assert cmap.with_mates(chosen) == expected, chosen
+
+
+def test_the_librarys_related_index_is_built_once_when_two_threads_ask(data) -> None:
+    # The screen's index worker and an article's worker ask at the same time at start.
+    from newsreader.library import Library
+
+    built: list[str] = []
+    original = RelatedIndex.add_many
+
+    def slow(self: RelatedIndex, articles) -> None:  # noqa: ANN001
+        built.append(threading.current_thread().name)
+        time.sleep(0.2)  # both threads are asking before the first build is done
+        original(self, articles)
+
+    with Library.open(data) as lib:
+        RelatedIndex.add_many = slow  # type: ignore[method-assign]
+        try:
+            got: list[RelatedIndex] = []
+            threads = [threading.Thread(target=lambda: got.append(lib.related_index))]
+            threads.append(threading.Thread(target=lambda: got.append(lib.related_index)))
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        finally:
+            RelatedIndex.add_many = original  # type: ignore[method-assign]
+        assert len(built) == 1 and got[0] is got[1] and lib.related_ready

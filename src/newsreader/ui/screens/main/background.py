@@ -221,6 +221,12 @@ class BackgroundPart(MainBase):
         self.copy_groups.index_built(revision, copies, changes)
         if self.copy_groups.enabled and self.copy_groups.ready:
             self._fill_headlines(keep=self.headlines.article_id)
+        waiting, self._awaiting_related = self._awaiting_related, None
+        view = self.article_view
+        if waiting is not None and view.article_id == waiting:
+            article = self.library.articles.get(waiting)
+            if article is not None:  # shown without its related stories: now with them
+                self._load_article(article, view.scroll_y)
 
     @work(thread=True, exclusive=True, group="groups", exit_on_error=False)
     def _work_out_groups(self) -> None:

@@ -52,6 +52,7 @@ class Shown:
     markdown: str
     related: list[tuple[Related, Article]]
     coverage: list[Article]  # the same story in other feeds ("also reported by")
+    complete: bool = True  # False: shown before the related index was built (none yet)
 
 
 READ_ONLY_NOTICE = N_("Read-only cache: reading only · read/star marks last until you quit")
@@ -68,6 +69,7 @@ class MainBase(Screen[None]):
         self._marks: Marks | None = None
         self._show_timer: Timer | None = None
         self._read_timer: Timer | None = None
+        self._awaiting_related: str | None = None  # the article shown before the index was
         self._refresh_worker: Worker[None] | None = None
         self._warned = 0  # library warnings already shown (the app shows those of opening)
         # The search index synced and placed once: until then saved searches show no count (a
@@ -389,6 +391,13 @@ class MainBase(Screen[None]):
     def _load_article(self, article: Article, scroll_y: float) -> None:
         lib = self.library
         markdown = lib.body_markdown(article)
+        if not lib.related_ready:
+            # The index worker is still building it (seconds in a large cache): the article
+            # now, its related stories when the index is built (`_indexes_built` shows it again).
+            if not get_current_worker().is_cancelled:
+                shown = Shown(article, markdown, [], [], complete=False)
+                self.app.call_from_thread(self._display, shown, scroll_y)
+            return
         related = [
             (r, lib.articles[r.article_id])
             for r in lib.related(article, 5)
@@ -401,6 +410,7 @@ class MainBase(Screen[None]):
 
     def _display(self, shown: Shown, scroll_y: float) -> None:
         art = shown.article
+        self._awaiting_related = None if shown.complete else art.id
         self.refresh_bindings()  # an article is open: link, star and read apply
         self.article_view.show_article(
             art,
