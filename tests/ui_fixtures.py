@@ -65,8 +65,15 @@ def make_app(data_dir: Path, state_dir: Path):  # noqa: ANN201 - NewsReaderApp
 async def settle(pilot, app=None) -> None:  # noqa: ANN001 - a Pilot and its App
     """Let debounce timers, the index build and workers finish (three rounds: a worker's
     result may start another)."""
+    from textual.worker import WorkerCancelled
+
     app = app if app is not None else pilot.app
     for _ in range(3):
         await pilot.pause(0.2)
-        await app.workers.wait_for_complete()
+        for _ in range(20):
+            try:
+                await app.workers.wait_for_complete()
+                break
+            except WorkerCancelled:  # superseded by a newer one (exclusive workers): by design
+                await pilot.pause()
         await pilot.pause()
