@@ -28,18 +28,27 @@ def server() -> Iterator[GReaderServer]:
     assert not s.errors, s.errors
 
 
-async def test_refresh_syncs_and_feed_health_shows_the_account(data_dir, server, tmp_path):
+def add_account(data_dir, server) -> Account:  # noqa: ANN001 - a Path and the test server
     account = Account("home", "greader", server.url, server.user, password="s3cret")
     Accounts(data_dir.parent / "config").add(account)
-    with Library.open(data_dir) as lib:
-        assert sync_account(lib, account).error is None
-    server.add_item("feed/1", "Fresh from the server")
-    app = NewsReaderApp(
+    return account
+
+
+def reader(data_dir, tmp_path, *, refresh_on_start: bool) -> NewsReaderApp:  # noqa: ANN001
+    return NewsReaderApp(
         Library.open(data_dir),
         now=frozen_now,
         state_file=tmp_path / "ui.json",
-        refresh_on_start=False,
+        refresh_on_start=refresh_on_start,
     )
+
+
+async def test_refresh_syncs_and_feed_health_shows_the_account(data_dir, server, tmp_path):
+    account = add_account(data_dir, server)
+    with Library.open(data_dir) as lib:
+        assert sync_account(lib, account).error is None
+    server.add_item("feed/1", "Fresh from the server")
+    app = reader(data_dir, tmp_path, refresh_on_start=False)
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot, app)
         assert "Fresh from the server" not in {a.headline for a in app.library.articles.values()}
@@ -79,14 +88,8 @@ async def test_an_account_and_no_feeds_yet_opens_the_reader_and_syncs(data_dir, 
     """Not the welcome screen: the account brings its feeds with the first refresh."""
     from newsreader.ui.screens.main import MainScreen
 
-    account = Account("home", "greader", server.url, server.user, password="s3cret")
-    Accounts(data_dir.parent / "config").add(account)
-    app = NewsReaderApp(
-        Library.open(data_dir),
-        now=frozen_now,
-        state_file=tmp_path / "ui.json",
-        refresh_on_start=True,
-    )
+    add_account(data_dir, server)
+    app = reader(data_dir, tmp_path, refresh_on_start=True)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot, app)
         assert isinstance(app.screen, MainScreen)

@@ -52,9 +52,6 @@ class NewsReaderApp(App[None]):
             ui.refresh_on_start if refresh_on_start is None else refresh_on_start
         )
         self._signals: list[int] = []
-        self._started = False  # Textual's start-up is over (its Ready event came)
-        self._painted = False  # a frame has been drawn since
-        self._after_paint: list[Callable[[], object]] = []
         self._stopping: asyncio.Task[None] | None = None
         self.exit_message: str | None = None  # printed by the caller once the terminal is back
         keys = resolve_keymap(library.settings.keys, _widget_bindings())
@@ -94,26 +91,9 @@ class NewsReaderApp(App[None]):
     def on_ready(self) -> None:
         # The first screen comes after Textual's start-up batch: composed inside it, its first
         # frame (the whole headline list) was laid out, held back and laid out again (~60 ms
-        # at 100,000 articles).
-        self._started = True
+        # at 100,000 articles), and what its mount scheduled with `call_after_refresh` (the
+        # tag pane's counts: 0.09 s) ran before anything was drawn.
         self.push_screen(self._first_screen())
-
-    def after_first_paint(self, callback: Callable[[], object]) -> None:
-        """Run `callback` once a frame is on the terminal (after the next frame, once one is).
-        Textual composes its first frame inside its start-up batch and holds it back, so work
-        scheduled with `call_after_refresh` during start-up ran before anything was drawn (the
-        tag pane's counts: 0.09 s at 100,000 articles)."""
-        if self._painted:
-            self.call_after_refresh(callback)
-        else:
-            self._after_paint.append(callback)
-
-    def post_display_hook(self) -> None:
-        if self._started and not self._painted:
-            self._painted = True
-            waiting, self._after_paint = self._after_paint, []
-            for callback in waiting:
-                self.call_later(callback)
 
     def _install_signal_handlers(self) -> None:
         """SIGTERM (shutdown, kill) and SIGHUP (terminal closed): save marks, then exit."""

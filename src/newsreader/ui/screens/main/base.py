@@ -180,7 +180,7 @@ class MainBase(Screen[None]):
         if len(self.library.articles) <= TAGS_WITH_FIRST_FRAME:
             self._fill_tags()
         else:
-            self.reader.after_first_paint(self._fill_tags)
+            self.call_after_refresh(self._fill_tags)
         self.headlines.focus()
         self.article_view.show_message(_("Select a headline and press Enter."))
         # The indexes take ~1 s of CPU for 25,000 articles; building them in a thread at once
@@ -192,7 +192,7 @@ class MainBase(Screen[None]):
             self.query_one("#status", Static).update(Content(_(READ_ONLY_NOTICE)))
             return  # nothing to refresh into
         if self.reader.refresh_on_start:
-            self.reader.after_first_paint(self.action_refresh_all)
+            self.call_after_refresh(self.action_refresh_all)
         if ui.refresh_minutes > 0:
             self.set_interval(ui.refresh_minutes * 60, self.action_refresh_all)
 
