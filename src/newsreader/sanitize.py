@@ -180,12 +180,36 @@ def clean_url(value: object, base: str = "", schemes: frozenset[str] = SAFE_LINK
     if not url:
         return ""
     url = url.replace(" ", "%20")
+    if _plain_web_url(url) and url[: url.index(":")] in schemes:
+        return url  # what urljoin and the scheme test would give back unchanged, ~10x cheaper
     if base:
         try:
             url = urljoin(base, url)
         except ValueError:
             return ""
     return url if url_scheme(url) in schemes else ""
+
+
+def _plain_web_url(url: str) -> bool:
+    """An absolute http(s) URL that `urljoin` returns as it is whatever the base (it re-joins
+    the parts of an absolute URL, which drops an empty `?`, `#` or `;`), with a host, in ASCII,
+    no IPv6 brackets (checked by urlsplit): the common case of feed links."""
+    if url.startswith("https://"):
+        host = 8
+    elif url.startswith("http://"):
+        host = 7
+    else:
+        return False
+    return (
+        len(url) > host
+        and url[host] not in "/?#"
+        and url.isascii()
+        and ";" not in url
+        and "[" not in url
+        and "]" not in url
+        and "?#" not in url
+        and url[-1] not in "?#"
+    )
 
 
 def is_tracking_param(name: str) -> bool:

@@ -96,6 +96,54 @@ def test_clean_url_keeps_only_safe_schemes(url, base, expected):
     assert clean_url(url, base) == expected
 
 
+def _clean_url_by_urljoin(value, base, schemes):
+    """clean_url as it was before its shortcut for plain absolute links: every URL through
+    urljoin and the scheme test (the reference the shortcut must equal)."""
+    from urllib.parse import urljoin
+
+    from newsreader.sanitize import MAX_URL, url_scheme
+
+    url = clean_line(value, MAX_URL).replace(" ", "%20")
+    if not url:
+        return ""
+    if base:
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return ""
+    return url if url_scheme(url) in schemes else ""
+
+
+def test_the_plain_link_shortcut_equals_urljoin():
+    """Absolute http(s) links skip urljoin; whatever urljoin would change (an empty `?`, `#`
+    or `;`, a missing host, IPv6 brackets, another scheme's base) goes the long way."""
+    import random
+
+    from newsreader.sanitize import OPENABLE_SCHEMES, SAFE_LINK_SCHEMES
+
+    rng = random.Random(4)
+    seeds = [
+        "https://www.tagesschau.de/inland/story-100.html?at=1#top",
+        "http://example.org/a/b;p?q=1&utm_source=x#f",
+        "https://user@host.example:8080/path/../x/./y",
+        "http://[::1]:80/x",
+        "https://xn--bcher-kva.example/b\u00fccher",
+    ]
+    pieces = list(";?#[]/:@ %&=.-_~") + ["..", "/./", "//", "?#", "HTTP", "é", "\t"]
+    bases = ["", "https://example.org/a/b", "http://example.org/", "mailto:x@y.org", "/rel"]
+    schemes = [SAFE_LINK_SCHEMES, OPENABLE_SCHEMES, frozenset({"https"})]
+    urls = ["http://", "https://", "http:///x", "https://?x", "HTTPS://A.ORG/"]
+    for seed in seeds:
+        urls += [seed, seed + "?", seed + "#", seed + ";", seed + "?#"]
+        for _ in range(60):
+            at = rng.randrange(len(seed) + 1)
+            urls.append(seed[:at] + rng.choice(pieces) + seed[at:])
+    for url in urls:
+        for base in bases:
+            for allowed in schemes:
+                assert clean_url(url, base, allowed) == _clean_url_by_urljoin(url, base, allowed)
+
+
 def test_only_http_and_https_open():
     assert is_openable("https://example.org/") and is_openable("http://example.org/x")
     for url in ("mailto:a@b.c", "file:///etc/passwd", "javascript:x", "https://", "ftp://x/"):
