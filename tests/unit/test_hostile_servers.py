@@ -248,7 +248,7 @@ def test_every_hostile_server_at_once(
 
 # -- thousands of feeds at once ----------------------------------------------------------------
 
-HOSTS = [f"127.0.0.{n}" for n in range(2, 6)]  # fetch.py keys its limits by host name, not port
+HOSTS = [f"127.0.0.{n}" for n in range(2, 6)]  # the fetcher keys its limits by host name, not port
 FEEDS_PER_HOST = 500
 STALLED_PER_HOST = 2
 
