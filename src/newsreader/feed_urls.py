@@ -1,6 +1,6 @@
 """What a user may subscribe to: http(s) URLs, and local files that exist (as file: URLs).
 
-Also the engine's one user-facing error type, `LibraryError` (re-exported by library.py).
+Also the engine's one user-facing error type, `LibraryError` (re-exported by newsreader.library).
 """
 
 from __future__ import annotations

@@ -1,14 +1,6 @@
-"""The engine's service object: the cache in memory, its indexes, and every user operation.
-
-The CLI and the TUI talk to the engine only through a `Library`. It owns the `Store` (disk), the
-in-memory feeds and articles, the related-stories and search indexes, and keeps them current
-after every commit. Nothing here imports textual; blocking calls are the caller's to put in a
-worker.
-
-Why a little over 400 lines: it is the one service object (feeds, articles, indexes, commits);
-writes of marks (marks.py), ingest (ingest/), the indexes (indexes/), the rules for tags
-(tagging.py) and for subscribable URLs (feed_urls.py) already live apart.
-"""
+"""The Library: the cache in memory (feeds, articles), its indexes, and the commits that
+keep them current. The orders and counts over the articles (counts.py) and the changes to
+what it holds (subscriptions.py) are mixed in; the marks are marks.py's, ingest is ingest/."""
 
 from __future__ import annotations
 
@@ -16,15 +8,14 @@ import asyncio
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from itertools import chain
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsreader import image_cache, tagging
+from newsreader import image_cache
 from newsreader.collector import paused
-from newsreader.config import FULL_TEXT_MODES, Retention, Settings, load_settings
-from newsreader.feed_urls import LibraryError, normalise_feed_url
+from newsreader.config import Retention, Settings, load_settings
+from newsreader.feed_urls import LibraryError
 from newsreader.filters import Rule, rules_from
 from newsreader.i18n import N_
 from newsreader.indexes.fulltext import TermIndex
@@ -32,26 +23,17 @@ from newsreader.indexes.on_disk import index_for, sync_or_recover
 from newsreader.indexes.related import Related, RelatedIndex
 from newsreader.indexes.search import SearchIndex
 from newsreader.lead_once import drop_repeated_lead
-from newsreader.models import Article, Feed, merge_tags, sort_newest_first, tag_key
-from newsreader.opml import AddedFeeds, Skipped
+from newsreader.library.counts import Counts
+from newsreader.library.subscriptions import Subscriptions
+from newsreader.models import Article, Feed, merge_tags, sort_newest_first
 from newsreader.paths import Dirs, resolve_dirs
 from newsreader.queries import SavedSearches
-from newsreader.sanitize import clean_line
-from newsreader.store import Batch, CommitResult, Snapshot, Store, StoreError
+from newsreader.store import Batch, CommitResult, Snapshot, Store
 from newsreader.to_markdown import article_markdown
 
 
 @dataclass(slots=True)
-class TagCount:
-    tag: str
-    total: int = 0
-    unread: int = 0
-    user: bool = False  # the user's own (on some feed's `Feed.tags`), else a feed's category
-    key: str = ""  # tag_key(tag), when the maker knows it
-
-
-@dataclass(slots=True)
-class Library:
+class Library(Counts, Subscriptions):
     dirs: Dirs
     settings: Settings
     store: Store
@@ -215,85 +197,6 @@ class Library:
 
     def sorted_feeds(self) -> list[Feed]:
         return sorted(self.feeds.values(), key=lambda f: (f.display_title.casefold(), f.id))
-
-    def _newest_first_cached(self) -> list[Article]:
-        """Every article newest first, sorted once per change (search's "everything but"
-        queries walk it instead of 100,000 index rows). Callers must not change it."""
-        version = self._order_version
-        cached = self._ordered
-        if cached is None or cached[0] != version:
-            cached = (version, sort_newest_first(list(self.articles.values())))
-            if version == self._order_version:
-                self._ordered = cached
-        return cached[1]
-
-    def newest_first(self, articles: Iterable[Article] | None = None) -> list[Article]:
-        if articles is None:  # every article: the list sorted once per change, copied
-            return list(self._newest_first_cached())
-        return sort_newest_first(articles)
-
-    def unread(self) -> list[Article]:
-        return [a for a in self._newest_first_cached() if not a.read]
-
-    def unread_counts(self) -> Counter[str]:
-        """Unread articles per feed id."""
-        return self._unread(self._all_counts()[1], _feeds_of)
-
-    def _all_counts(self) -> tuple[Counter[str], Counter[str]]:
-        """Tag uses by spelling and articles per feed, over every article: counted once per
-        change to the articles (marks do not change them)."""
-        version = self._order_version
-        cached = self._totals
-        if cached is None or cached[0] != version:
-            arts = list(self.articles.values())
-            own = merge_tags(*(a.own_tags for a in arts if a.own_tags))
-            cached = (version, _tags_of(arts), _feeds_of(arts), own)
-            if version == self._order_version:
-                self._totals = cached
-        return cached[1], cached[2]
-
-    def _own_tags(self) -> list[str]:
-        """Every tag the user put on some article (counted with the totals, once per change)."""
-        self._all_counts()
-        return self._totals[3] if self._totals is not None else []
-
-    def _unread(
-        self, totals: Counter[str], count: Callable[[list[Article]], Counter[str]]
-    ) -> Counter[str]:
-        """Counts over the unread articles, from whichever side is smaller: the unread ones
-        themselves, or every article's (counted once per change) less the read ones. Marking
-        one article read in a cache of 100,000 recounts one side, not the whole cache."""
-        arts = self.articles.values()
-        read = [a for a in arts if a.read]
-        if len(read) * 2 > len(self.articles):
-            return count([a for a in arts if not a.read])
-        unread = totals.copy()
-        unread.subtract(count(read))
-        return +unread  # without the zeros, as counting the unread ones gives
-
-    def tag_counts(self) -> list[TagCount]:
-        """Every tag with its article and unread counts, spelled as first seen; the user's own
-        tags are marked, spelled as the user did, and listed even while no article has them."""
-        totals = self._all_counts()[0]
-        unread = self._unread(totals, _tags_of)
-        counts: dict[str, TagCount] = {}
-        for tag, total in totals.items():
-            key = tag_key(tag)
-            entry = counts.get(key)
-            if entry is None:
-                entry = counts[key] = TagCount(tag, key=key)
-            entry.total += total
-            entry.unread += unread[tag]
-        for tag in [t for feed in self.feeds.values() for t in feed.tags] + self._own_tags():
-            key = tag_key(tag)
-            entry = counts.setdefault(key, TagCount(tag, key=key))
-            if not entry.user:
-                entry.tag, entry.user = tag, True
-        return list(counts.values())
-
-    def with_tag(self, tag: str) -> list[Article]:
-        key = tag_key(tag)
-        return [a for a in self._newest_first_cached() if any(tag_key(t) == key for t in a.tags)]
 
     def find_article(self, ref: str) -> Article:
         """An article by id or unambiguous id prefix."""
@@ -468,170 +371,3 @@ class Library:
         for article_id in ids:
             if self.articles.pop(article_id, None) is not None and self._related is not None:
                 self._related.remove(article_id)
-
-    def add_feed(
-        self, url: str, *, tags: Iterable[str] = (), title: str = "", account: str = ""
-    ) -> Feed:
-        """Subscribe to `url`; with `account`, on that feed-server account at its next sync
-        (until then the feed waits, unfetched: sync/engine.py)."""
-        url = normalise_feed_url(url)
-        if any(f.url == url for f in self.feeds.values()):
-            raise LibraryError(N_("already subscribed: {url}").format(url=url))
-        feed = Feed.new(url, title=clean_line(title), tags=[clean_line(t, 80) for t in tags])
-        feed.account = account
-        while feed.id in self.feeds:  # the id of a removed-and-re-added URL is taken
-            feed.id = feed.id[:-1] + format((int(feed.id[-1], 16) + 1) % 16, "x")
-        self.commit(Batch(feeds=[feed]))
-        return feed
-
-    def add_feeds(self, entries: Iterable[tuple[str, str, list[str]]]) -> AddedFeeds:
-        """Subscribe to many feeds at once (OPML import). Each entry ends up in exactly one list
-        of the result: added, already subscribed (new tags merged in), or skipped with the
-        reason (a URL `add_feed` would refuse, or the same feed as an earlier entry). Unpacks as
-        `(added, not added)` too."""
-        result = AddedFeeds()
-        existing = {f.url: f for f in self.feeds.values()}
-        taken = set(self.feeds)
-        fresh: dict[str, Feed] = {}
-        changed: dict[str, Feed] = {}
-        for url, title, tags in entries:
-            try:
-                url = normalise_feed_url(url)
-            except LibraryError as exc:
-                reason = str(exc).partition(": ")[0]
-                result.skipped.append(Skipped(clean_line(url, 200), clean_line(title, 60), reason))
-                continue
-            feed = existing.get(url)
-            if feed is not None:
-                merged = merge_tags(feed.tags, tags)
-                if merged != feed.tags:
-                    feed.tags = merged
-                    changed[feed.id] = feed
-                result.already.append(url)
-                continue
-            feed = fresh.get(url)
-            if feed is not None:  # `feed:` and `http:`, a path and its file: URL ...
-                feed.tags = merge_tags(feed.tags, tags)
-                reason = N_("the same feed as an earlier entry (its tags were added to it)")
-                result.skipped.append(Skipped(url, clean_line(title, 60), reason))
-                continue
-            feed = Feed.new(url, title=clean_line(title), tags=tags)
-            while feed.id in taken:  # the id of a feed whose URL has since changed
-                feed.id = feed.id[:-1] + format((int(feed.id[-1], 16) + 1) % 16, "x")
-            taken.add(feed.id)
-            fresh[url] = feed
-            result.added.append(feed)
-        batch = [*changed.values(), *fresh.values()]
-        if batch:
-            self.commit(Batch(feeds=batch))
-        return result
-
-    def subscribe(self, feeds: Iterable[Feed]) -> int:
-        """Subscribe to ready-made feeds (the demo's, with ids of their own) that are not there
-        yet, by id or URL; returns how many were added."""
-        known = {f.url for f in self.feeds.values()}
-        new = [f for f in feeds if f.id not in self.feeds and f.url not in known]
-        if new:
-            self.commit(Batch(feeds=new))
-        return len(new)
-
-    def remove_feed(self, feed: Feed) -> None:
-        self.commit(Batch(removed_feeds=[feed.id]))
-
-    def set_full_text(self, feed: Feed, mode: str) -> Feed:
-        """The feed's own full-text setting ("auto", "always", "never"; "" for the config's)."""
-        feed = self._with_full_text(feed, mode)
-        self.commit(Batch(feeds=[feed]))
-        return feed
-
-    async def set_full_text_async(self, feed: Feed, mode: str) -> Feed:
-        """`set_full_text` with the disk write in a thread (the reader)."""
-        feed = self._with_full_text(feed, mode)
-        await self.commit_async(Batch(feeds=[feed]))
-        return feed
-
-    @staticmethod
-    def _with_full_text(feed: Feed, mode: str) -> Feed:
-        if mode and mode not in FULL_TEXT_MODES:
-            raise LibraryError(
-                N_("full text must be one of {x0}").format(x0=", ".join(FULL_TEXT_MODES))
-            )
-        return replace(feed, full_text=str(mode))
-
-    # ----------------------------------------------------------------- the user's tags
-
-    def tag_feed(self, feed: Feed, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Feed:
-        """Add and remove the feed's tags; its articles follow in the same commit."""
-        return self._retag(tagging.retag_feed(feed, self._articles_of(feed.id), add, remove))
-
-    def set_feed_tags(self, feed: Feed, tags: Iterable[str]) -> Feed:
-        """The feed's tags are now `tags` (the reader's edit box); its articles follow."""
-        return self._retag(tagging.set_feed_tags(feed, self._articles_of(feed.id), tags))
-
-    async def set_feed_tags_async(self, feed: Feed, tags: Iterable[str]) -> Feed:
-        """`set_feed_tags` with the disk write in a thread (the reader)."""
-        batch = tagging.set_feed_tags(feed, self._articles_of(feed.id), tags)
-        await self.commit_async(batch)
-        return batch.feeds[0]
-
-    def rename_tag(self, old: str, new: str) -> int:
-        """Rename one of the user's tags on every feed that has it; the number of feeds."""
-        batch = self._rename_batch(old, new)
-        if batch.feeds:
-            self.commit(batch)
-        return len(batch.feeds)
-
-    async def rename_tag_async(self, old: str, new: str) -> int:
-        batch = self._rename_batch(old, new)
-        if batch.feeds:
-            await self.commit_async(batch)
-        return len(batch.feeds)
-
-    def _rename_batch(self, old: str, new: str) -> Batch:
-        by_feed: dict[str, list[Article]] = {}
-        for article in self.articles.values():
-            by_feed.setdefault(article.feed_id, []).append(article)
-        return tagging.rename_tag(list(self.feeds.values()), by_feed, old, new)
-
-    def tag_article(
-        self, article: Article, add: Iterable[str] = (), remove: Iterable[str] = ()
-    ) -> list[str]:
-        """Add and remove the user's own tags on one article; returns the tags it could not
-        remove (the feed's or the item's own categories)."""
-        batch, kept = tagging.article_tags_batch(article, add, remove)
-        self.commit(batch)
-        return kept
-
-    async def tag_article_async(
-        self, article: Article, add: Iterable[str] = (), remove: Iterable[str] = ()
-    ) -> list[str]:
-        batch, kept = tagging.article_tags_batch(article, add, remove)
-        await self.commit_async(batch)
-        return kept
-
-    def _articles_of(self, feed_id: str) -> list[Article]:
-        return [a for a in self.articles.values() if a.feed_id == feed_id]
-
-    def _retag(self, batch: Batch) -> Feed:
-        self.commit(batch)
-        return batch.feeds[0]
-
-
-__all__ = [
-    "CommitResult",
-    "Library",
-    "LibraryError",
-    "Snapshot",
-    "StoreError",
-    "TagCount",
-    "normalise_feed_url",
-]
-
-
-def _tags_of(articles: list[Article]) -> Counter[str]:
-    # Counted by spelling in C, then merged by key: 100,000 tag uses, far fewer spellings.
-    return Counter(chain.from_iterable(a.tags for a in articles))
-
-
-def _feeds_of(articles: list[Article]) -> Counter[str]:
-    return Counter(a.feed_id for a in articles)
