@@ -68,7 +68,9 @@ class Route:
 
 @dataclass(slots=True)
 class RequestRecord:
-    """One request as the server saw it; `finished` is None while it is in flight."""
+    """One request as the server saw it; `finished` is None while it is in flight. For a plain
+    answer it is the moment the last write began (the client cannot have the whole answer, and
+    send its next request, before it); otherwise when the handler ended."""
 
     method: str
     path: str  # with the query string
@@ -196,6 +198,7 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
         record = RequestRecord(self.command, self.path, headers, time.monotonic())
         owner._record(record)
+        self._request_record: RequestRecord | None = record
         self._sent_status: int | None = None  # the handler object lives across keep-alive requests
         try:
             route = owner._route_for(self.path)
@@ -212,7 +215,8 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError):
             self.close_connection = True  # the client went away: that is the client's business
         finally:
-            record.finished = time.monotonic()
+            if record.finished is None:
+                record.finished = time.monotonic()
 
     def send_response(self, code: int, message: str | None = None) -> None:
         self._sent_status = code
@@ -255,6 +259,7 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         if route.status == 200 and self._not_modified(route):
             self.send_response(304)
             self._validator_headers(route)
+            self._answering()
             self.end_headers()
             return
         encoding = route.content_encoding
@@ -289,7 +294,16 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         elif streaming:
             self._stream(route, body)
         else:
+            self._answering()
             self.wfile.write(body)
+
+    def _answering(self) -> None:
+        """The answer's last write comes next: the request stops counting as in flight now.
+        Noted after the write, the client could already have its answer and have sent the
+        next request (a thread switch away, under load): limits seen one over."""
+        record = getattr(self, "_request_record", None)
+        if record is not None and record.finished is None:
+            record.finished = time.monotonic()
 
     def _validator_headers(self, route: Route) -> None:
         if route.etag is not None:
