@@ -32,6 +32,8 @@ ACCEPT = (
 MAX_REDIRECTS = 10
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_STATUSES = frozenset({301, 308})
+# Where _take_location keeps a response's Location (httpx must not parse it: see there).
+_LOCATION = "newsreader.location"
 
 
 class Fetcher:
@@ -269,9 +271,6 @@ class Fetcher:
         else:
             res.outcome = Fetched.ERROR
             res.error = status_line(resp)
-
-
-_LOCATION = "newsreader.location"
 
 
 async def _take_location(response: httpx.Response) -> None:
