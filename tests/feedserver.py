@@ -283,6 +283,8 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
             self.send_header("Transfer-Encoding", "chunked")
         else:
             self.send_header("Content-Length", str(len(body)))
+        if not streaming and route.stall_after is None and (head or not body):
+            self._answering()  # the headers are the whole answer
         self.end_headers()
         if head:
             return

@@ -7,6 +7,7 @@ once, at ingest, before it is stored.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from urllib.parse import unquote, urljoin, urlsplit
@@ -180,7 +181,7 @@ def clean_url(value: object, base: str = "", schemes: frozenset[str] = SAFE_LINK
     if not url:
         return ""
     url = url.replace(" ", "%20")
-    if _plain_web_url(url) and url[: url.index(":")] in schemes:
+    if _plain_web_url(url) and url[: url.index(":")] in schemes and _base_parses(base):
         return url  # what urljoin and the scheme test would give back unchanged, ~10x cheaper
     if base:
         try:
@@ -210,6 +211,17 @@ def _plain_web_url(url: str) -> bool:
         and "?#" not in url
         and url[-1] not in "?#"
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _base_parses(base: str) -> bool:
+    """urljoin parses the base first and raises on one urlsplit refuses (brackets, a host that
+    NFKC changes): then clean_url gives "", shortcut or not. Bases repeat (a feed's URL)."""
+    try:
+        urlsplit(base)
+    except ValueError:
+        return False
+    return True
 
 
 def is_tracking_param(name: str) -> bool:

@@ -171,14 +171,15 @@ def test_ingest_never_imports_the_renderer_and_its_readers_form_no_cycle():
     ingest = PACKAGE / "ingest"
     offenders = []
     graph: dict[str, set[str]] = {}
-    for path in sorted(ingest.glob("*.py")):
+    for path in sorted(ingest.rglob("*.py")):  # the fetch/ package's modules too
         names = [n for n in imported_names(path) if n.split(".")[0] == "newsreader"]
+        module = ".".join(path.relative_to(ingest).with_suffix("").parts).removesuffix(".__init__")
         offenders += [
-            f"ingest/{path.name}: {n}"
+            f"ingest/{module}: {n}"
             for n in names
             if in_packages(n, ("newsreader.to_markdown", "newsreader.ui", "newsreader.ui.app"))
         ]
-        graph[path.stem] = {
+        graph[module] = {
             n.removeprefix("newsreader.ingest.")
             for n in names
             if n.startswith("newsreader.ingest.")

@@ -149,3 +149,15 @@ async def test_read_only_marks_stay_in_memory(lib, monkeypatch):
     marks.set_read([a])
     assert (await marks.write()).outcome is Written.READ_ONLY
     assert marks.flush() is None and writes == [] and a.read
+
+
+def test_the_library_keeps_its_slots(tmp_path) -> None:
+    """Library is a slots dataclass with mixins (library/): a misspelt attribute must raise,
+    not land in a __dict__ nobody reads."""
+    lib = Library.open(tmp_path / "data")
+    try:
+        assert not hasattr(lib, "__dict__")
+        with pytest.raises(AttributeError):
+            lib.unread_cuonts = 1  # type: ignore[attr-defined]
+    finally:
+        lib.close()

@@ -131,6 +131,7 @@ def test_the_plain_link_shortcut_equals_urljoin():
     ]
     pieces = list(";?#[]/:@ %&=.-_~") + ["..", "/./", "//", "?#", "HTTP", "é", "\t"]
     bases = ["", "https://example.org/a/b", "http://example.org/", "mailto:x@y.org", "/rel"]
+    bases += ["https://[::1/feed", "https://a]b/", "https://ex\uff03ample.org/feed"]  # unparsable
     schemes = [SAFE_LINK_SCHEMES, OPENABLE_SCHEMES, frozenset({"https"})]
     urls = ["http://", "https://", "http:///x", "https://?x", "HTTPS://A.ORG/"]
     for seed in seeds:

@@ -30,6 +30,9 @@ class Counts:
         _ordered: tuple[int, list[Article]] | None
         _order_version: int
         _totals: tuple[int, Counter[str], Counter[str], list[str]] | None
+    else:  # no __dict__ on Library (its dataclass has slots); hidden from mypy, which
+        # would refuse the Library's own slots assigned here
+        __slots__ = ()
 
     def _newest_first_cached(self) -> list[Article]:
         """Every article newest first, sorted once per change (search's "everything but"

@@ -28,6 +28,9 @@ class Subscriptions:
         def commit(self, batch: Batch) -> CommitResult: ...
 
         async def commit_async(self, batch: Batch) -> CommitResult: ...
+    else:  # no __dict__ on Library (its dataclass has slots); hidden from mypy, which
+        # would refuse the Library's own slots assigned here
+        __slots__ = ()
 
     def add_feed(
         self, url: str, *, tags: Iterable[str] = (), title: str = "", account: str = ""
