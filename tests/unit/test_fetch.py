@@ -375,7 +375,8 @@ def test_parse_retry_after_edges() -> None:
     assert parse_retry_after("Fri, 01 Jan 2100 00:00:00 GMT", now) == now + timedelta(days=7)
     assert parse_retry_after("Sun, 31 Dec 2023 00:00:00 GMT", now) == now  # past: now
     assert parse_retry_after("Mon, 01 Jan 2024 00:10:00 -0000", now) == now + timedelta(minutes=10)
-    for junk in (None, "", "soon", "-5", "1.5", "Mon, 99 Foo 2024"):
+    # "¹" and "²³" are digits to str.isdigit but not to int(): junk, not an exception.
+    for junk in (None, "", "soon", "-5", "1.5", "Mon, 99 Foo 2024", "\u00b9", "\u00b2\u00b3"):
         assert parse_retry_after(junk, now) == now + timedelta(hours=1), junk
 
 

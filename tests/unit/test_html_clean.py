@@ -176,3 +176,10 @@ def test_a_script_beyond_the_depth_limit_stays_a_script_and_goes() -> None:
     html = "<div>" * 3_000 + "<script>var s = 'SECRET';</script>text" + "</div>" * 3_000
     assert "SECRET" not in clean_body_html(html) and "text" in clean_body_html(html)
     assert article_markdown(html) == "text"
+
+
+def test_image_sizes_that_only_look_like_digits_are_no_sizes() -> None:
+    """str.isdigit() is true for "¹" but int() refuses it: one odd width once made the whole
+    feed's parse fail. It is no size at all, so the image stays."""
+    html = '<p>x</p><img src="https://a.example/i.png" width="\u00b9" height="\u00b2">'
+    assert 'src="https://a.example/i.png"' in clean_body_html(html)

@@ -420,3 +420,12 @@ def test_newsreader_in_a_terminal_prints_the_clash_and_q_quits(tmp_path):
         assert 'quit keeps its default "q"' in line
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_a_feed_number_that_only_looks_like_digits_is_a_clean_error(tmp_path) -> None:
+    """`newsreader feed ¹`: str.isdigit() says yes, int() says no; a one-line error, no
+    traceback."""
+    with Library.open(tmp_path / "data") as lib:
+        lib.add_feed("https://example.org/feed.xml")
+        with pytest.raises(LibraryError, match="no feed"):
+            lib.find_feed("\u00b9")

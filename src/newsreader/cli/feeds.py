@@ -105,7 +105,7 @@ def _discovered(args: argparse.Namespace) -> list[str]:
     answer = input(_("Which? (numbers, a for all, Enter to cancel) ")).strip().lower()
     if answer in ("a", "all"):
         return [c.url for c in offers]
-    chosen = [int(n) for n in answer.replace(",", " ").split() if n.isdigit()]
+    chosen = [int(n) for n in answer.replace(",", " ").split() if n.isdecimal()]
     if not chosen or any(not 1 <= n <= len(offers) for n in chosen):
         raise CliError(_("nothing added"))
     return [offers[n - 1].url for n in dict.fromkeys(chosen)]

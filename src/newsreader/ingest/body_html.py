@@ -208,7 +208,7 @@ def is_tracking_pixel(width: object, height: object, style: object, src: object)
 
 def _px(value: object) -> int | None:
     text = str(value or "").strip().lower().removesuffix("px").strip()
-    return int(text) if text.isdigit() and len(text) < 7 else None
+    return int(text) if text.isdecimal() and len(text) < 7 else None
 
 
 # -- the allowlist -----------------------------------------------------------------------------

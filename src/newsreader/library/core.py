@@ -222,7 +222,7 @@ class Library(Counts, Subscriptions):
         by_url = [f for f in self.feeds.values() if f.url == ref]
         if by_url:
             return by_url[0]
-        if ref.isdigit():
+        if ref.isdecimal():
             ordered = self.sorted_feeds()
             if 1 <= int(ref) <= len(ordered):
                 return ordered[int(ref) - 1]

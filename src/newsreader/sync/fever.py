@@ -96,13 +96,13 @@ class FeverClient:
         FreshRSS, Miniflux and tt-rss; `since_id=0` is not on Miniflux, and `max_id=0` gives
         nothing on FreshRSS, so neither is sent. The cursor: "down:LOWEST:HIGHEST" while the
         walk back goes on (a cut-off first sync resumes there), then the highest id."""
-        if cursor.isdigit() and int(cursor) > 0:
+        if cursor.isdecimal() and int(cursor) > 0:
             yield from self._forward(int(cursor))
             return
         lowest, highest = NEWEST, 0
         if cursor.startswith("down:"):
             parts = cursor.split(":")
-            if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+            if len(parts) == 3 and parts[1].isdecimal() and parts[2].isdecimal():
                 lowest, highest = int(parts[1]), int(parts[2])
         while True:
             data = self._call(f"items&max_id={lowest}")
@@ -130,7 +130,7 @@ class FeverClient:
             yield Page(newer, str(since), total if isinstance(total, int) else None)
 
     def items(self, ids: Iterable[str]) -> list[RemoteItem]:
-        wanted = [i for i in ids if i.isdigit()]
+        wanted = [i for i in ids if i.isdecimal()]
         out: list[RemoteItem] = []
         for start in range(0, len(wanted), PAGE):
             chunk = ",".join(wanted[start : start + PAGE])
@@ -159,12 +159,12 @@ def _ids(value: object) -> list[str]:
         return [str(value)]
     if not isinstance(value, str):
         return []
-    return [p.strip() for p in value.split(",") if p.strip().isdigit()]
+    return [p.strip() for p in value.split(",") if p.strip().isdecimal()]
 
 
 def _item(d: dict[str, Any]) -> RemoteItem | None:
     iid, fid = d.get("id"), d.get("feed_id")
-    if not str(iid).isdigit() or fid is None:
+    if not str(iid).isdecimal() or fid is None:
         return None
     when = d.get("created_on_time")
     published = None

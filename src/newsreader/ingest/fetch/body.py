@@ -26,7 +26,7 @@ async def read_body(resp: httpx.Response, cap: int) -> bytes:
     """The decoded body, or FetchError once it passes `cap` bytes (counted while streaming)."""
     encodings = _content_encodings(resp.headers.get("content-encoding", ""))
     length = resp.headers.get("content-length", "")
-    if not encodings and length.isdigit() and int(length) > cap:
+    if not encodings and length.isdecimal() and int(length) > cap:
         raise FetchError(N_("body larger than {x0}").format(x0=size_text(cap)))
     inflaters = [_Inflater(enc) for enc in reversed(encodings)]
     parts: list[bytes] = []

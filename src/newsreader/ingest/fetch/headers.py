@@ -19,7 +19,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> datetim
     now = now or datetime.now(UTC)
     text = (value or "").strip()
     delay: timedelta | None = None
-    if text.isdigit():
+    if text.isdecimal():
         delay = timedelta(seconds=min(int(text[:12]), MAX_RETRY_AFTER.total_seconds()))
     elif text:
         try:
