@@ -752,14 +752,20 @@ async def test_an_article_opened_before_the_index_shows_now_and_its_related_stor
         original(self, articles)
 
     monkeypatch.setattr(RelatedIndex, "add_many", counting)
-    async with app.run_test(size=(160, 45)) as pilot:
+    async with app.run_test(size=(120, 24)) as pilot:
         screen = await open_first(pilot, app)
         await settle(pilot, app)
         view = screen.query_one(ArticleView)
         first = screen.query_one(HeadlineList).articles[0]
         assert view.article_id == first.id and view.related_ids == []
         assert not app.library.related_ready and built == []
+        view.focus()
+        await pilot.press("end")  # the reader went to the end while the index was built
+        await settle(pilot, app)
+        assert view.scroll_y == view.max_scroll_y > 0, (view.scroll_y, view.max_scroll_y)
         screen._build_indexes()
         await settle(pilot, app)
         assert app.library.related_ready and len(built) == 1
         assert view.article_id == first.id and len(view.related_ids) > 0
+        # Still at the end, which now shows the related stories (was: the old place, above them)
+        assert view.scroll_y == view.max_scroll_y > 0

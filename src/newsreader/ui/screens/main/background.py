@@ -19,9 +19,7 @@ from newsreader.i18n import _, ngettext, translate_message
 from newsreader.library import CommitResult, Snapshot, StoreError
 from newsreader.paths import CONFIG_DIR_ENV, DATA_DIR_ENV
 from newsreader.ui.copy_groups import Fold
-from newsreader.ui.screens.main.base import (
-    MainBase,
-)
+from newsreader.ui.screens.main.base import KEEP_PLACE, MainBase
 from newsreader.views import ViewKind
 
 if TYPE_CHECKING:
@@ -226,7 +224,7 @@ class BackgroundPart(MainBase):
         if waiting is not None and view.article_id == waiting:
             article = self.library.articles.get(waiting)
             if article is not None:  # shown without its related stories: now with them
-                self._load_article(article, view.scroll_y)
+                self._load_article(article, KEEP_PLACE)
 
     @work(thread=True, exclusive=True, group="groups", exit_on_error=False)
     def _work_out_groups(self) -> None:

@@ -5,6 +5,7 @@ __init__.py puts them together. The screen is the only UI object that talks to t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
 
 SHOW_DEBOUNCE = 0.12  # s: holding j/k must not render every article on the way
 WATCH_INTERVAL = 5.0  # s: how often to look for another process's commits
+# `_display`'s scroll_y for the same article shown again (its related stories came): the place
+# the reader is at when it is shown, and the end if they were at the end (End typed meanwhile).
+KEEP_PLACE = -1.0
 INDEX_DELAY = 0.3  # s after mount: let the first frame out before the index build starts
 # Up to this many articles the tag pane's counts (~1 ms per 1,000) come with the headlines in
 # the first frame; above, the headlines go first and the counts a frame later.
@@ -410,6 +414,10 @@ class MainBase(Screen[None]):
 
     def _display(self, shown: Shown, scroll_y: float) -> None:
         art = shown.article
+        if scroll_y == KEEP_PLACE:
+            view = self.article_view
+            at_end = 0 < view.scroll_y >= view.max_scroll_y
+            scroll_y = math.inf if at_end else view.scroll_y
         self._awaiting_related = None if shown.complete else art.id
         self.refresh_bindings()  # an article is open: link, star and read apply
         self.article_view.show_article(
