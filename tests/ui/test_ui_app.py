@@ -769,3 +769,29 @@ async def test_an_article_opened_before_the_index_shows_now_and_its_related_stor
         assert view.article_id == first.id and len(view.related_ids) > 0
         # Still at the end, which now shows the related stories (was: the old place, above them)
         assert view.scroll_y == view.max_scroll_y > 0
+
+
+async def test_keys_act_on_the_article_moved_to_before_the_pane_shows_it(
+    data, tmp_path, monkeypatch
+):
+    """`j` then `s` at once: the pane still shows the previous article for a moment (the open
+    is debounced and done in a worker, longer under load); the star is for the headline the
+    cursor is on. It had toggled the previous article's star off (a cron-and-reader test saw
+    10 of 12 stars)."""
+    monkeypatch.setattr(main_base, "SHOW_DEBOUNCE", 1.0)  # a slow machine's moment, made long
+    app = make_app(data, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause(1.2)
+        await settle(pilot, app)
+        headlines = app.screen.query_one(HeadlineList)
+        view = app.screen.query_one(ArticleView)
+        first, second = headlines.articles[0], headlines.articles[1]
+        assert view.article_id == first.id
+        await pilot.press("j", "s")  # before the debounced open of the second one
+        assert view.article_id == first.id  # the pane has not followed yet
+        await settle(pilot, app)
+        lib = app.library
+        assert lib.articles[second.id].starred and not lib.articles[first.id].starred
+        await pilot.pause(1.2)
+        await settle(pilot, app)
+        assert view.article_id == second.id

@@ -72,6 +72,9 @@ class MainBase(Screen[None]):
         self._undo: list[str] = []
         self._marks: Marks | None = None
         self._show_timer: Timer | None = None
+        # The article the reader asked for last (a cursor move, Enter, a related story) until
+        # it is on screen: keys act on it, not on the one the pane still shows meanwhile.
+        self._opening: str | None = None
         self._read_timer: Timer | None = None
         self._awaiting_related: str | None = None  # the article shown before the index was
         self._refresh_worker: Worker[None] | None = None
@@ -102,8 +105,11 @@ class MainBase(Screen[None]):
     # ------------------------------------------------------------------ helpers
 
     def _current(self) -> Article | None:
-        article_id = self.article_view.article_id or self.headlines.article_id
-        return self.library.articles.get(article_id) if article_id else None
+        for article_id in (self._opening, self.article_view.article_id, self.headlines.article_id):
+            article = self.library.articles.get(article_id) if article_id else None
+            if article is not None:
+                return article
+        return None
 
     def _open_url(self, url: str) -> None:
         """A link: with the `[openers]` command set for links like it, else in the browser."""
@@ -364,7 +370,7 @@ class MainBase(Screen[None]):
         if event.article_id is None or event.row != self.headlines.cursor_row:
             return  # a late message: the cursor has moved on since
         self._cancel_pending_show()
-        article_id = event.article_id
+        article_id = self._opening = event.article_id
         self._show_timer = self.set_timer(SHOW_DEBOUNCE, lambda: self._open(article_id))
 
     @on(HeadlineList.Selected)
@@ -374,6 +380,7 @@ class MainBase(Screen[None]):
         self._focus_article()
 
     def _cancel_pending_show(self) -> None:
+        self._opening = None
         if self._show_timer is not None:
             self._show_timer.stop()
             self._show_timer = None
@@ -384,6 +391,7 @@ class MainBase(Screen[None]):
             return
         # What the reader asked for last wins: a cursor move's delayed open must not follow.
         self._cancel_pending_show()
+        self._opening = article_id
         if push:
             if self.history.current is not None:
                 self.history.remember(scroll_y=self.article_view.scroll_y)
@@ -414,6 +422,8 @@ class MainBase(Screen[None]):
 
     def _display(self, shown: Shown, scroll_y: float) -> None:
         art = shown.article
+        if self._opening == art.id:
+            self._opening = None
         if scroll_y == KEEP_PLACE:
             view = self.article_view
             at_end = 0 < view.scroll_y >= view.max_scroll_y
